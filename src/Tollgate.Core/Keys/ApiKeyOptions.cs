@@ -1,0 +1,22 @@
+namespace Tollgate.Keys;
+
+/// <summary>A key declared in configuration (<c>Tollgate:Keys:N</c>): for local runs and small deployments.</summary>
+public sealed class ApiKeyOptions
+{
+    public string Id { get; set; } = "";
+    public string? Name { get; set; }
+    public string? Owner { get; set; }
+
+    /// <summary>The key's text. Prefer <see cref="KeyHash"/> outside development.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Lower-case hex SHA-256 of the key's text.</summary>
+    public string? KeyHash { get; set; }
+
+    /// <summary>Models the key may use; empty means all.</summary>
+    public List<string> Models { get; set; } = [];
+
+    public bool Disabled { get; set; }
+
+    public DateTimeOffset? ExpiresAt { get; set; }
+}

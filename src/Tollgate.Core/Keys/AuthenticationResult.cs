@@ -1,0 +1,5 @@
+using Tollgate.Proxy;
+
+namespace Tollgate.Keys;
+
+public readonly record struct AuthenticationResult(ApiKey? Key, ApiError? Error);

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Options;
+
+namespace Tollgate.Keys;
+
+/// <summary>Keys from <c>Tollgate:Keys</c>, hashed once at start and held in memory.</summary>
+public sealed class ConfigurationKeyStore : IKeyStore
+{
+    private readonly Dictionary<KeyHash, ApiKey> _keys = [];
+
+    public ConfigurationKeyStore(IOptions<TollgateOptions> options)
+    {
+        foreach (var key in options.Value.Keys)
+        {
+            var hash = key.Key is { Length: > 0 } text ? KeyHash.Compute(text) : ParseHash(key);
+            _keys[hash] = new ApiKey
+            {
+                Id = key.Id,
+                Name = key.Name ?? key.Id,
+                Owner = key.Owner ?? "",
+                AllowedModels = key.Models.Count == 0 ? null : new HashSet<string>(key.Models, StringComparer.Ordinal),
+                State = key.Disabled ? KeyState.Disabled : KeyState.Active,
+                ExpiresAt = key.ExpiresAt,
+                Hash = hash,
+            };
+        }
+    }
+
+    public ValueTask<ApiKey?> FindAsync(KeyHash hash, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_keys.TryGetValue(hash, out var key) && key.Hash.FixedTimeEquals(hash) ? key : null);
+
+    private static KeyHash ParseHash(ApiKeyOptions key) =>
+        key.KeyHash is not null && KeyHash.TryParseHex(key.KeyHash, out var hash)
+            ? hash
+            : throw new OptionsValidationException(TollgateOptions.Section, typeof(ApiKeyOptions), [$"Key '{key.Id}' needs Key or a 64-hex-digit KeyHash."]);
+}

@@ -1,0 +1,8 @@
+namespace Tollgate.Keys;
+
+public enum KeyState
+{
+    Active,
+    Disabled,
+    Revoked,
+}

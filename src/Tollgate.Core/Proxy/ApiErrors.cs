@@ -1,0 +1,54 @@
+namespace Tollgate.Proxy;
+
+/// <summary>The errors Tollgate itself produces, in one place so that messages and codes stay consistent.</summary>
+public static class ApiErrors
+{
+    private const string InvalidRequest = "invalid_request_error";
+
+    public static ApiError Malformed(string message, string? param = null) =>
+        new(400, InvalidRequest, "invalid_request", message, param);
+
+    public static ApiError InvalidValue(string message, string param) =>
+        new(422, InvalidRequest, "invalid_parameter", message, param);
+
+    public static readonly ApiError InvalidApiKey =
+        new(401, InvalidRequest, "invalid_api_key", "Incorrect or missing API key. Send it as 'Authorization: Bearer <key>'.");
+
+    public static readonly ApiError KeyInQueryString =
+        new(401, InvalidRequest, "invalid_api_key", "API keys are not accepted in the query string. Send it as 'Authorization: Bearer <key>'.");
+
+    public static ApiError ModelNotFound(string model) =>
+        new(404, InvalidRequest, "model_not_found", $"The model '{Truncate(model, 128)}' does not exist.", "model");
+
+    public static ApiError ModelNotAllowed(string model) =>
+        new(403, "permission_error", "model_not_allowed", $"This key may not use the model '{Truncate(model, 128)}'.", "model");
+
+    public static ApiError BodyTooLarge(long cap) =>
+        new(413, InvalidRequest, "request_too_large", $"The request body is larger than the {cap} bytes this gateway accepts.");
+
+    public static readonly ApiError BodyReadTimeout =
+        new(408, InvalidRequest, "request_timeout", "The request body was not received in time.");
+
+    public static readonly ApiError UnsupportedContentType =
+        new(400, InvalidRequest, "invalid_content_type", "The request body must be JSON (Content-Type: application/json).");
+
+    public static readonly ApiError NotFound =
+        new(404, InvalidRequest, "not_found", "There is no such endpoint.");
+
+    public static ApiError UpstreamUnavailable(string message = "The upstream provider is unavailable. Try again later.") =>
+        new(503, "server_error", "upstream_unavailable", message);
+
+    public static ApiError BadGateway(string message, string code = "upstream_error") =>
+        new(502, "server_error", code, message);
+
+    public static readonly ApiError GatewayTimeout =
+        new(504, "server_error", "upstream_timeout", "The upstream provider did not answer in time.");
+
+    public static readonly ApiError Internal =
+        new(500, "server_error", "internal_error", "The gateway failed to handle the request.");
+
+    public static ApiError RateLimited(string message, int? retryAfterSeconds) =>
+        new(429, "rate_limit_error", "rate_limit_exceeded", message) { RetryAfterSeconds = retryAfterSeconds };
+
+    internal static string Truncate(string value, int max) => value.Length <= max ? value : string.Concat(value.AsSpan(0, max), "…");
+}

@@ -1,0 +1,249 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Tollgate.Diagnostics;
+using Tollgate.Proxy;
+using Tollgate.Usage;
+
+namespace Tollgate.Streaming;
+
+/// <summary>
+/// Relays an upstream SSE stream to the client event by event: each complete event is written and flushed
+/// as soon as it has been read, the usage tap reads it on the way, and the usage-only chunk Tollgate asked
+/// for is dropped again when the client did not ask for it. Nothing is sent until the first event (or a
+/// heartbeat) so an upstream that fails at once still gets a clean JSON error.
+/// </summary>
+internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, ILogger logger)
+{
+    private const int InitialBufferSize = 16 * 1024;
+
+    private static ReadOnlySpan<byte> HeartbeatEvent => ": keep-alive\n\n"u8;
+
+    public async Task RelayAsync(ProxyExchange exchange, Stream upstream, CancellationToken aborted)
+    {
+        var response = exchange.Context.Response;
+        var record = exchange.Record;
+        var clientWantsUsage = exchange.Request!.ClientIncludeUsage;
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        var scratch = new ArrayBufferWriter<byte>(0);
+        var start = 0;
+        var end = 0;
+        var sawDone = false;
+        var warnedMalformed = false;
+        string? breakReason = null;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+
+        try
+        {
+            while (true)
+            {
+                if (end == buffer.Length)
+                {
+                    if (start > 0)
+                    {
+                        buffer.AsSpan(start, end - start).CopyTo(buffer);
+                        end -= start;
+                        start = 0;
+                    }
+                    else if (buffer.Length >= options.MaxSseEventBytes)
+                    {
+                        breakReason = "event larger than MaxSseEventBytes";
+                        break;
+                    }
+                    else
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxSseEventBytes));
+                        buffer.AsSpan(0, end).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                }
+
+                idle.CancelAfter(options.StreamIdleTimeout);
+                int read;
+                try
+                {
+                    read = exchange.ResponseStarted
+                        ? await upstream.ReadAsync(buffer.AsMemory(end), idle.Token).ConfigureAwait(false)
+                        : await ReadWithHeartbeatsAsync(exchange, upstream, buffer.AsMemory(end), idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                {
+                    breakReason = "idle timeout";
+                    record.ErrorCode = "upstream_timeout";
+                    break;
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
+                {
+                    breakReason = "connection lost";
+                    break;
+                }
+
+                var endOfStream = read == 0;
+                end += read;
+                var wrote = false;
+                while (start < end)
+                {
+                    var length = SseEventScanner.FindEventEnd(buffer.AsSpan(start, end - start), endOfStream);
+                    if (length < 0)
+                    {
+                        break;
+                    }
+                    wrote |= ProcessEvent(exchange, buffer.AsSpan(start, length), scratch, clientWantsUsage, ref sawDone, ref warnedMalformed);
+                    start += length;
+                }
+
+                if (endOfStream && start < end)
+                {
+                    // The upstream closed without ending its last event; relay it terminated.
+                    if (ProcessEvent(exchange, buffer.AsSpan(start, end - start), scratch, clientWantsUsage, ref sawDone, ref warnedMalformed))
+                    {
+                        response.BodyWriter.Write("\n\n"u8);
+                        wrote = true;
+                    }
+                    start = end;
+                }
+
+                if (wrote)
+                {
+                    await FlushAsync(exchange, aborted).ConfigureAwait(false);
+                }
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+                if (endOfStream)
+                {
+                    if (!sawDone)
+                    {
+                        breakReason = "ended without [DONE]";
+                    }
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (breakReason is null)
+        {
+            record.Outcome = exchange.UpstreamReportedError ? RequestOutcome.UpstreamError : RequestOutcome.Completed;
+            return;
+        }
+
+        record.Outcome = RequestOutcome.StreamBroken;
+        record.ErrorCode ??= "upstream_stream_broken";
+        Log.UpstreamStreamBroken(logger, record.RequestId, record.Upstream, breakReason);
+        var error = record.ErrorCode == "upstream_timeout"
+            ? ApiErrors.GatewayTimeout
+            : ApiErrors.BadGateway("The upstream provider's stream ended before the response was complete.", "upstream_stream_broken");
+        if (!exchange.ResponseStarted)
+        {
+            record.Status = error.Status;
+            await ApiErrorWriter.WriteAsync(response, error).ConfigureAwait(false);
+            exchange.ResponseStarted = true;
+            return;
+        }
+
+        // Already streaming: an error event and no [DONE], so no client mistakes this for a clean end.
+        response.BodyWriter.Write(ApiErrorWriter.ToSseEvent(error));
+        await FlushAsync(exchange, aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Handles one raw event; returns true when it was written to the client.</summary>
+    private bool ProcessEvent(ProxyExchange exchange, ReadOnlySpan<byte> rawEvent, ArrayBufferWriter<byte> scratch, bool clientWantsUsage,
+        ref bool sawDone, ref bool warnedMalformed)
+    {
+        var data = SseEvent.GetData(rawEvent, scratch, out var hasData);
+        if (hasData)
+        {
+            if (data.SequenceEqual(SseEvent.Done))
+            {
+                sawDone = true;
+            }
+            else
+            {
+                try
+                {
+                    switch (exchange.Tap.Inspect(data))
+                    {
+                        case ChunkKind.UsageOnly when !clientWantsUsage:
+                            return false;
+                        case ChunkKind.Error:
+                            exchange.UpstreamReportedError = true;
+                            exchange.Record.ErrorCode ??= "upstream_stream_error";
+                            break;
+                    }
+                }
+                catch (JsonException)
+                {
+                    if (!warnedMalformed)
+                    {
+                        warnedMalformed = true;
+                        Log.MalformedStreamEvent(logger, exchange.Record.RequestId, exchange.Record.Upstream);
+                    }
+                }
+                exchange.FirstEventTimestamp ??= time.GetTimestamp();
+            }
+        }
+
+        StartResponse(exchange);
+        exchange.Context.Response.BodyWriter.Write(rawEvent);
+        return true;
+    }
+
+    /// <summary>Before the first event: wait for bytes, sending SSE comments so that front ends keep the connection.</summary>
+    private async ValueTask<int> ReadWithHeartbeatsAsync(ProxyExchange exchange, Stream upstream, Memory<byte> memory, CancellationToken cancellationToken)
+    {
+        var pending = upstream.ReadAsync(memory, cancellationToken);
+        if (pending.IsCompleted)
+        {
+            return await pending.ConfigureAwait(false);
+        }
+        var task = pending.AsTask();
+        while (true)
+        {
+            try
+            {
+                return await task.WaitAsync(options.StreamHeartbeatInterval, time, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                StartResponse(exchange);
+                exchange.Context.Response.BodyWriter.Write(HeartbeatEvent);
+                await FlushAsync(exchange, exchange.Context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static void StartResponse(ProxyExchange exchange)
+    {
+        if (exchange.ResponseStarted)
+        {
+            return;
+        }
+        exchange.ResponseStarted = true;
+        var context = exchange.Context;
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        exchange.Record.Status = StatusCodes.Status200OK;
+    }
+
+    private static async ValueTask FlushAsync(ProxyExchange exchange, CancellationToken aborted)
+    {
+        var result = await exchange.Context.Response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            exchange.ClientGone = true;
+            throw new OperationCanceledException("The client stopped reading the stream.", aborted);
+        }
+    }
+}

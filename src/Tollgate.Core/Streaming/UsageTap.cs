@@ -1,0 +1,279 @@
+using System.Text.Json;
+
+namespace Tollgate.Streaming;
+
+/// <summary>
+/// Reads usage, finish reason and the size of generated text from completion bodies and stream chunks as
+/// they pass by. It never keeps the text itself: only counts.
+/// </summary>
+public sealed class UsageTap
+{
+    public bool UsageReported { get; private set; }
+    public long PromptTokens { get; private set; }
+    public long CompletionTokens { get; private set; }
+    public long CachedTokens { get; private set; }
+    public long ReasoningTokens { get; private set; }
+
+    /// <summary>Bytes of generated text seen: content, reasoning content, refusals and tool-call arguments.</summary>
+    public long CompletionTextBytes { get; private set; }
+
+    public string? FinishReason { get; private set; }
+
+    /// <summary>True once a chunk carried content of any kind (role-only chunks do not count).</summary>
+    public bool SawOutput { get; private set; }
+
+    /// <summary>
+    /// Inspects one JSON payload (a stream chunk or a whole completion). Returns what it found; throws
+    /// <see cref="JsonException"/> when the payload is not JSON.
+    /// </summary>
+    public ChunkKind Inspect(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("payload is not a JSON object");
+        }
+        var hasUsage = false;
+        var choices = -1;
+        var isError = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    ReadUsage(ref reader);
+                    hasUsage = true;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("choices"u8))
+            {
+                reader.Read();
+                choices = reader.TokenType == JsonTokenType.StartArray ? ReadChoices(ref reader) : SkipReturning(ref reader, 0);
+            }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                reader.Read();
+                isError = reader.TokenType != JsonTokenType.Null;
+                reader.Skip();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        if (reader.TokenType != JsonTokenType.EndObject)
+        {
+            throw new JsonException("unexpected token");
+        }
+
+        if (isError)
+        {
+            return ChunkKind.Error;
+        }
+        return hasUsage && choices <= 0 ? ChunkKind.UsageOnly : ChunkKind.Content;
+    }
+
+    private static int SkipReturning(ref Utf8JsonReader reader, int value)
+    {
+        reader.Skip();
+        return value;
+    }
+
+    private void ReadUsage(ref Utf8JsonReader reader)
+    {
+        UsageReported = true;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("prompt_tokens"u8))
+            {
+                PromptTokens = ReadCount(ref reader);
+            }
+            else if (reader.ValueTextEquals("completion_tokens"u8))
+            {
+                CompletionTokens = ReadCount(ref reader);
+            }
+            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
+            {
+                reader.Read();
+                CachedTokens = ReadDetail(ref reader, "cached_tokens"u8, CachedTokens);
+            }
+            else if (reader.ValueTextEquals("completion_tokens_details"u8))
+            {
+                reader.Read();
+                ReasoningTokens = ReadDetail(ref reader, "reasoning_tokens"u8, ReasoningTokens);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static long ReadDetail(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, long current)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return current;
+        }
+        var value = current;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(name))
+            {
+                value = ReadCount(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return value;
+    }
+
+    private static long ReadCount(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) && value >= 0 ? value : 0;
+    }
+
+    private int ReadChoices(ref Utf8JsonReader reader)
+    {
+        var count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            count++;
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("finish_reason"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        FinishReason = KnownFinishReason(ref reader);
+                    }
+                }
+                else if (reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("message"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        ReadMessage(ref reader);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        return count;
+    }
+
+    private void ReadMessage(ref Utf8JsonReader reader)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("reasoning_content"u8) ||
+                reader.ValueTextEquals("reasoning"u8) || reader.ValueTextEquals("refusal"u8))
+            {
+                reader.Read();
+                CountText(ref reader);
+            }
+            else if (reader.ValueTextEquals("tool_calls"u8))
+            {
+                reader.Read();
+                ReadToolCalls(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private void ReadToolCalls(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return;
+        }
+        SawOutput = true;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("function"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        reader.Read();
+                        CountText(ref reader);
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+    }
+
+    private void CountText(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+            CompletionTextBytes += length;
+            SawOutput |= length > 0;
+        }
+        else
+        {
+            reader.Skip();
+        }
+    }
+
+    private static string KnownFinishReason(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueTextEquals("stop"u8)) return "stop";
+        if (reader.ValueTextEquals("length"u8)) return "length";
+        if (reader.ValueTextEquals("tool_calls"u8)) return "tool_calls";
+        if (reader.ValueTextEquals("content_filter"u8)) return "content_filter";
+        if (reader.ValueTextEquals("function_call"u8)) return "function_call";
+        var value = reader.GetString() ?? "";
+        return value.Length > 32 ? value[..32] : value;
+    }
+}

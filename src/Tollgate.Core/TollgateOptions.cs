@@ -1,0 +1,42 @@
+using Tollgate.Keys;
+using Tollgate.Routing;
+
+namespace Tollgate;
+
+/// <summary>The <c>Tollgate</c> configuration section.</summary>
+public sealed class TollgateOptions
+{
+    public const string Section = "Tollgate";
+
+    /// <summary>Largest request body accepted; larger ones get 413 without being read past this.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Time allowed to receive the whole request body (defeats slow-drip bodies).</summary>
+    public TimeSpan RequestBodyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest non-streaming upstream body relayed; larger ones become 502.</summary>
+    public long MaxUpstreamResponseBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Largest single SSE event accepted from an upstream.</summary>
+    public int MaxSseEventBytes { get; set; } = 1024 * 1024;
+
+    public TimeSpan UpstreamConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Deadline for the upstream's response headers (and, when not streaming, its whole body). Kept under the
+    /// 230 s limit of Azure's front end so the client gets a clean 504 instead of a dropped connection.
+    /// </summary>
+    public TimeSpan UpstreamResponseTimeout { get; set; } = TimeSpan.FromSeconds(200);
+
+    /// <summary>A stream that sends nothing for this long is cut off as an upstream timeout.</summary>
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>While a stream waits for its first event, an SSE comment is sent this often to keep front ends from timing out.</summary>
+    public TimeSpan StreamHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Upstream providers by name.</summary>
+    public Dictionary<string, UpstreamOptions> Upstreams { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Client keys declared in configuration.</summary>
+    public List<ApiKeyOptions> Keys { get; set; } = [];
+}

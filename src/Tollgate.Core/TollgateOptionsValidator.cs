@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Options;
+
+namespace Tollgate;
+
+/// <summary>Fails start-up on a configuration Tollgate cannot serve with, naming the setting's path.</summary>
+internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TollgateOptions options)
+    {
+        var failures = new List<string>();
+        const string S = TollgateOptions.Section;
+        if (options.MaxRequestBodyBytes is < 1024 or > 256L * 1024 * 1024)
+        {
+            failures.Add($"{S}:MaxRequestBodyBytes must be between 1024 and 268435456.");
+        }
+        if (options.MaxUpstreamResponseBytes < 1024)
+        {
+            failures.Add($"{S}:MaxUpstreamResponseBytes must be at least 1024.");
+        }
+        if (options.MaxSseEventBytes < 1024)
+        {
+            failures.Add($"{S}:MaxSseEventBytes must be at least 1024.");
+        }
+        foreach (var (property, value) in new[]
+                 {
+                     ("RequestBodyTimeout", options.RequestBodyTimeout), ("UpstreamConnectTimeout", options.UpstreamConnectTimeout),
+                     ("UpstreamResponseTimeout", options.UpstreamResponseTimeout), ("StreamIdleTimeout", options.StreamIdleTimeout),
+                     ("StreamHeartbeatInterval", options.StreamHeartbeatInterval),
+                 })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                failures.Add($"{S}:{property} must be positive.");
+            }
+        }
+
+        foreach (var (upstreamName, upstream) in options.Upstreams)
+        {
+            var path = $"{S}:Upstreams:{upstreamName}";
+            if (!Uri.TryCreate(upstream.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                failures.Add($"{path}:BaseUrl must be an absolute http(s) URL.");
+            }
+            else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+            {
+                failures.Add($"{path}:BaseUrl must not have a query or fragment.");
+            }
+            if (upstream.AuthStyle != Routing.UpstreamAuthStyle.None && string.IsNullOrEmpty(upstream.Secret))
+            {
+                failures.Add($"{path}:Secret is required unless AuthStyle is None.");
+            }
+            if (upstream.Models.Count == 0)
+            {
+                failures.Add($"{path}:Models must list at least one model.");
+            }
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Keys.Count; i++)
+        {
+            var key = options.Keys[i];
+            var path = $"{S}:Keys:{i}";
+            if (string.IsNullOrWhiteSpace(key.Id))
+            {
+                failures.Add($"{path}:Id is required.");
+            }
+            else if (!ids.Add(key.Id))
+            {
+                failures.Add($"{path}:Id '{key.Id}' is used twice.");
+            }
+            var hasKey = !string.IsNullOrEmpty(key.Key);
+            var hasHash = !string.IsNullOrEmpty(key.KeyHash);
+            if (hasKey == hasHash)
+            {
+                failures.Add($"{path} needs exactly one of Key or KeyHash.");
+            }
+            else if (hasHash && !Keys.KeyHash.TryParseHex(key.KeyHash!, out _))
+            {
+                failures.Add($"{path}:KeyHash must be 64 hex digits (SHA-256).");
+            }
+            else if (hasKey && (key.Key!.Length > Keys.KeyHash.MaxKeyLength || key.Key.Any(char.IsWhiteSpace)))
+            {
+                failures.Add($"{path}:Key must be at most {Keys.KeyHash.MaxKeyLength} characters without spaces.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

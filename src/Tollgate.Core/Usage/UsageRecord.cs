@@ -1,0 +1,33 @@
+namespace Tollgate.Usage;
+
+/// <summary>
+/// One request's metering record. Holds identifiers, figures and timings only: never prompt text,
+/// completion text or secrets.
+/// </summary>
+public sealed class UsageRecord
+{
+    public required string RequestId { get; init; }
+    public string KeyId { get; set; } = "";
+    public string Owner { get; set; } = "";
+    public string RequestedModel { get; set; } = "";
+    public string UpstreamModel { get; set; } = "";
+    public string Upstream { get; set; } = "";
+    public bool Stream { get; set; }
+    public long PromptTokens { get; set; }
+    public long CompletionTokens { get; set; }
+    public long CachedTokens { get; set; }
+    public long ReasoningTokens { get; set; }
+    public UsageSource Source { get; set; }
+    public int Status { get; set; }
+    public RequestOutcome Outcome { get; set; }
+
+    /// <summary>The error code returned or met (e.g. <c>upstream_timeout</c>), null on success.</summary>
+    public string? ErrorCode { get; set; }
+    public string? FinishReason { get; set; }
+    public double? TimeToFirstTokenMs { get; set; }
+    public double DurationMs { get; set; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset CompletedAt { get; set; }
+
+    public long TotalTokens => PromptTokens + CompletionTokens;
+}
