@@ -35,6 +35,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Request {RequestId}: client disconnected")]
     public static partial void ClientAborted(ILogger logger, string requestId);
 
-    [LoggerMessage(EventId = 1900, Level = LogLevel.Error, Message = "Request {RequestId} failed inside the gateway ({ExceptionType})")]
-    public static partial void Unhandled(ILogger logger, string requestId, string exceptionType);
+    [LoggerMessage(EventId = 1900, Level = LogLevel.Error, Message = "Request {RequestId} failed inside the gateway")]
+    public static partial void Unhandled(ILogger logger, string requestId, Exception exception);
 }

@@ -83,7 +83,7 @@ public sealed class ChatCompletionsHandler
         }
         catch (Exception e)
         {
-            Log.Unhandled(_logger, record.RequestId, e.GetType().Name);
+            Log.Unhandled(_logger, record.RequestId, e);
             record.Outcome = RequestOutcome.UpstreamError;
             record.ErrorCode = ApiErrors.Internal.Code;
             if (!exchange.ResponseStarted && !context.Response.HasStarted)

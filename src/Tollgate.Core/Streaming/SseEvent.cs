@@ -12,7 +12,7 @@ public static class SseEvent
     /// no copy), the lines joined with LF in <paramref name="scratch"/> when it has several, empty when none.
     /// Comment lines and other fields are ignored.
     /// </summary>
-    public static ReadOnlySpan<byte> GetData(ReadOnlySpan<byte> rawEvent, ArrayBufferWriter<byte> scratch, out bool hasData)
+    public static ReadOnlySpan<byte> GetData(ReadOnlySpan<byte> rawEvent, ref ArrayBufferWriter<byte>? scratch, out bool hasData)
     {
         hasData = false;
         ReadOnlySpan<byte> single = default;
@@ -63,14 +63,15 @@ public static class SseEvent
             {
                 if (lines == 1)
                 {
+                    scratch ??= new ArrayBufferWriter<byte>(256);
                     scratch.ResetWrittenCount();
                     scratch.Write(single);
                 }
-                scratch.Write("\n"u8);
-                scratch.Write(value);
+                scratch!.Write("\n"u8);
+                scratch!.Write(value);
             }
             lines++;
         }
-        return lines > 1 ? scratch.WrittenSpan : single;
+        return lines > 1 ? scratch!.WrittenSpan : single;
     }
 }

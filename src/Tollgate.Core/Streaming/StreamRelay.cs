@@ -27,7 +27,7 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
         var record = exchange.Record;
         var clientWantsUsage = exchange.Request!.ClientIncludeUsage;
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
-        var scratch = new ArrayBufferWriter<byte>(0);
+        ArrayBufferWriter<byte>? scratch = null;
         var start = 0;
         var end = 0;
         var sawDone = false;
@@ -91,14 +91,14 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
                     {
                         break;
                     }
-                    wrote |= ProcessEvent(exchange, buffer.AsSpan(start, length), scratch, clientWantsUsage, ref sawDone, ref warnedMalformed);
+                    wrote |= ProcessEvent(exchange, buffer.AsSpan(start, length), ref scratch, clientWantsUsage, ref sawDone, ref warnedMalformed);
                     start += length;
                 }
 
                 if (endOfStream && start < end)
                 {
                     // The upstream closed without ending its last event; relay it terminated.
-                    if (ProcessEvent(exchange, buffer.AsSpan(start, end - start), scratch, clientWantsUsage, ref sawDone, ref warnedMalformed))
+                    if (ProcessEvent(exchange, buffer.AsSpan(start, end - start), ref scratch, clientWantsUsage, ref sawDone, ref warnedMalformed))
                     {
                         response.BodyWriter.Write("\n\n"u8);
                         wrote = true;
@@ -155,10 +155,10 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
     }
 
     /// <summary>Handles one raw event; returns true when it was written to the client.</summary>
-    private bool ProcessEvent(ProxyExchange exchange, ReadOnlySpan<byte> rawEvent, ArrayBufferWriter<byte> scratch, bool clientWantsUsage,
+    private bool ProcessEvent(ProxyExchange exchange, ReadOnlySpan<byte> rawEvent, ref ArrayBufferWriter<byte>? scratch, bool clientWantsUsage,
         ref bool sawDone, ref bool warnedMalformed)
     {
-        var data = SseEvent.GetData(rawEvent, scratch, out var hasData);
+        var data = SseEvent.GetData(rawEvent, ref scratch, out var hasData);
         if (hasData)
         {
             if (data.SequenceEqual(SseEvent.Done))

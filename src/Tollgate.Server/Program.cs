@@ -1,0 +1,3 @@
+using Tollgate.Server;
+
+TollgateServer.Create(args).Run();
