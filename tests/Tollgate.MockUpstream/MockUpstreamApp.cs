@@ -15,6 +15,9 @@ public static class MockUpstreamApp
 {
     private const int MaxRecorded = 2000;
 
+    /// <summary>Raw UTF-8 (not \u escapes), so multi-byte characters really cross read boundaries in split mode.</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
@@ -158,7 +161,7 @@ public static class MockUpstreamApp
     private static async Task CompleteAsync(HttpContext context, string model, MockBehavior behavior, int prompt)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             if (behavior.Envelope)
@@ -270,7 +273,7 @@ public static class MockUpstreamApp
         string Chunk(Action<Utf8JsonWriter> delta, string? finishReason, bool withUsage = false, int completion = 0)
         {
             var buffer = new ArrayBufferWriter<byte>();
-            using (var writer = new Utf8JsonWriter(buffer))
+            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
             {
                 writer.WriteStartObject();
                 writer.WriteString("id", "chatcmpl-mock");
@@ -380,7 +383,7 @@ public static class MockUpstreamApp
             if (includeUsage)
             {
                 var buffer = new ArrayBufferWriter<byte>();
-                using (var writer = new Utf8JsonWriter(buffer))
+                using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
                 {
                     writer.WriteStartObject();
                     writer.WriteString("id", "chatcmpl-mock");
@@ -403,7 +406,7 @@ public static class MockUpstreamApp
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             if (envelopeCode is not null)

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Tollgate.Tests.Infrastructure;
 
-public static class Json
+public static class JsonAssert
 {
     public static StringContent Body(string json, string contentType = "application/json") => new(json, Encoding.UTF8, contentType);
 
