@@ -231,6 +231,7 @@ public static class MockUpstreamApp
             context.Response.ContentLength = buffer.WrittenCount;
             await context.Response.Body.WriteAsync(buffer.WrittenMemory[..(buffer.WrittenCount / 2)], context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(100, context.RequestAborted); // let the bytes reach the client before the reset
             context.Abort();
             return;
         }
@@ -246,6 +247,7 @@ public static class MockUpstreamApp
         response.Headers.CacheControl = "no-cache";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(ct);
+        await response.Body.FlushAsync(ct); // headers on the wire now, before any stall
         if (behavior.StallBodyMs > 0)
         {
             await Task.Delay(behavior.StallBodyMs, ct);
@@ -359,6 +361,7 @@ public static class MockUpstreamApp
             {
                 if (behavior.DropAfter is { } drop && i == drop)
                 {
+                    await Task.Delay(100, ct); // let the bytes reach the client before the reset
                     context.Abort();
                     return;
                 }

@@ -167,9 +167,13 @@ public sealed class ChatCompletionsHandler
         }
         catch (HttpRequestException e) when (!aborted.IsCancellationRequested)
         {
-            exchange.SentUpstream = e.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError);
+            var unreachable = e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError;
+            exchange.SentUpstream = !unreachable;
             Log.UpstreamUnreachable(_logger, record.RequestId, route.Upstream.Name, e.HttpRequestError.ToString());
-            await RejectAsync(exchange, ApiErrors.BadGateway("The upstream provider could not be reached.", "upstream_unreachable"), RequestOutcome.UpstreamError).ConfigureAwait(false);
+            var error = unreachable
+                ? ApiErrors.BadGateway("The upstream provider could not be reached.", "upstream_unreachable")
+                : ApiErrors.BadGateway("The upstream provider's connection failed before it answered.", "upstream_connection_failed");
+            await RejectAsync(exchange, error, RequestOutcome.UpstreamError).ConfigureAwait(false);
             return;
         }
 
