@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tollgate.Hosting;
+
+namespace Tollgate.Tests.Hosting;
+
+public sealed class TollgateOptionsValidatorTests
+{
+    private static OptionsValidationException? Validate(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        using var provider = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
+        try
+        {
+            _ = provider.GetRequiredService<IOptions<TollgateOptions>>().Value;
+            return null;
+        }
+        catch (OptionsValidationException e)
+        {
+            return e;
+        }
+    }
+
+    [Fact]
+    public void ValidConfiguration_Passes() => Assert.Null(Validate(new()
+    {
+        ["Tollgate:Upstreams:a:BaseUrl"] = "https://api.example.com",
+        ["Tollgate:Upstreams:a:Secret"] = "sk",
+        ["Tollgate:Upstreams:a:Models:m"] = "n",
+        ["Tollgate:Keys:0:Id"] = "k",
+        ["Tollgate:Keys:0:Key"] = "tg-1",
+    }));
+
+    [Theory]
+    [InlineData("Tollgate:Upstreams:a:BaseUrl", "not a url", "Tollgate:Upstreams:a:BaseUrl")]
+    [InlineData("Tollgate:Upstreams:a:BaseUrl", "ftp://x", "Tollgate:Upstreams:a:BaseUrl")]
+    [InlineData("Tollgate:Upstreams:a:Secret", "", "Tollgate:Upstreams:a:Secret")]
+    [InlineData("Tollgate:Keys:0:Key", "", "Tollgate:Keys:0")]
+    [InlineData("Tollgate:Keys:0:Id", "", "Tollgate:Keys:0:Id")]
+    [InlineData("Tollgate:MaxRequestBodyBytes", "10", "Tollgate:MaxRequestBodyBytes")]
+    [InlineData("Tollgate:StreamIdleTimeout", "00:00:00", "Tollgate:StreamIdleTimeout")]
+    public void BadSetting_FailsNamingItsPath(string key, string value, string path)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Tollgate:Upstreams:a:BaseUrl"] = "https://api.example.com",
+            ["Tollgate:Upstreams:a:Secret"] = "sk",
+            ["Tollgate:Upstreams:a:Models:m"] = "n",
+            ["Tollgate:Keys:0:Id"] = "k",
+            ["Tollgate:Keys:0:Key"] = "tg-1",
+            [key] = value,
+        };
+        var error = Validate(settings);
+        Assert.NotNull(error);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text;
+using System.Text.Json;
+using Tollgate.Streaming;
+
+namespace Tollgate.Tests.Streaming;
+
+public sealed class UsageTapTests
+{
+    [Fact]
+    public void NonStreamingBody_ReadsUsageDetailsAndFinishReason()
+    {
+        var tap = new UsageTap();
+        var kind = tap.Inspect(Encoding.UTF8.GetBytes("""
+            {"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"hello","reasoning_content":"hmm"},"finish_reason":"length"}],
+             "usage":{"prompt_tokens":12,"completion_tokens":30,"total_tokens":42,"prompt_tokens_details":{"cached_tokens":5,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":20}}}
+            """));
+        Assert.Equal(ChunkKind.Content, kind);
+        Assert.True(tap.UsageReported);
+        Assert.Equal((12, 30, 5, 20), (tap.PromptTokens, tap.CompletionTokens, tap.CachedTokens, tap.ReasoningTokens));
+        Assert.Equal("length", tap.FinishReason);
+        Assert.Equal(8, tap.CompletionTextBytes);
+    }
+
+    [Fact]
+    public void UsageNull_IsNotReported()
+    {
+        var tap = new UsageTap();
+        Assert.Equal(ChunkKind.Content, tap.Inspect("""{"choices":[{"index":0,"delta":{"content":"a"}}],"usage":null}"""u8));
+        Assert.False(tap.UsageReported);
+    }
+
+    [Fact]
+    public void UsageWithEmptyChoices_IsUsageOnly()
+    {
+        var tap = new UsageTap();
+        Assert.Equal(ChunkKind.UsageOnly, tap.Inspect("""{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}"""u8));
+        Assert.Equal(ChunkKind.UsageOnly, tap.Inspect("""{"usage":{"prompt_tokens":1,"completion_tokens":2}}"""u8));
+    }
+
+    [Fact]
+    public void ErrorObject_IsError() =>
+        Assert.Equal(ChunkKind.Error, new UsageTap().Inspect("""{"error":{"message":"x"}}"""u8));
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("[1]")]
+    [InlineData("{\"a\":1")]
+    public void NotJson_Throws(string payload) =>
+        Assert.ThrowsAny<JsonException>(() => new UsageTap().Inspect(Encoding.UTF8.GetBytes(payload)));
+
+    [Fact]
+    public void NegativeOrNonNumericCounts_AreZero()
+    {
+        var tap = new UsageTap();
+        tap.Inspect("""{"usage":{"prompt_tokens":-4,"completion_tokens":"many"}}"""u8);
+        Assert.Equal((0, 0), (tap.PromptTokens, tap.CompletionTokens));
+    }
+}
