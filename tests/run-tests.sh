@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, and end-to-end tests against real Kestrel on loopback with the mock
+# upstream and the official OpenAI .NET SDK. Installs what it needs (NuGet restore).
+# Usage: bash tests/run-tests.sh [extra dotnet test arguments, e.g. --filter Name~Stream]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+results="$(pwd)/tests/TestResults"
+rm -rf "$results"
+status=0
+dotnet test tests/Tollgate.Tests/Tollgate.Tests.csproj -c Release \
+  --logger "trx;LogFileName=tollgate.trx" --results-directory "$results" "$@" || status=$?
+
+trx="$results/tollgate.trx"
+if [ -f "$trx" ]; then
+  counters=$(grep -oE '<Counters [^>]*>' "$trx" | head -n 1)
+  passed=$(sed -nE 's/.* passed="([0-9]+)".*/\1/p' <<<"$counters")
+  failed=$(sed -nE 's/.* failed="([0-9]+)".*/\1/p' <<<"$counters")
+  notrun=$(sed -nE 's/.* notExecuted="([0-9]+)".*/\1/p' <<<"$counters")
+  echo "${passed:-0} passed, ${failed:-0} failed, ${notrun:-0} skipped"
+fi
+exit $status
