@@ -277,11 +277,7 @@ public static class MockUpstreamApp
             var buffer = new ArrayBufferWriter<byte>();
             using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
             {
-                writer.WriteStartObject();
-                writer.WriteString("id", "chatcmpl-mock");
-                writer.WriteString("object", "chat.completion.chunk");
-                writer.WriteNumber("created", 1700000000);
-                writer.WriteString("model", model);
+                WriteChunkStart(writer, model);
                 writer.WriteStartArray("choices");
                 writer.WriteStartObject();
                 writer.WriteNumber("index", 0);
@@ -388,11 +384,7 @@ public static class MockUpstreamApp
                 var buffer = new ArrayBufferWriter<byte>();
                 using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
                 {
-                    writer.WriteStartObject();
-                    writer.WriteString("id", "chatcmpl-mock");
-                    writer.WriteString("object", "chat.completion.chunk");
-                    writer.WriteNumber("created", 1700000000);
-                    writer.WriteString("model", model);
+                    WriteChunkStart(writer, model);
                     writer.WriteStartArray("choices");
                     writer.WriteEndArray();
                     MockUsage.Write(writer, prompt, completionTokens, behavior);
@@ -402,6 +394,15 @@ public static class MockUpstreamApp
             }
         }
         await SendAsync("[DONE]");
+    }
+
+    private static void WriteChunkStart(Utf8JsonWriter writer, string model)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", "chatcmpl-mock");
+        writer.WriteString("object", "chat.completion.chunk");
+        writer.WriteNumber("created", 1700000000);
+        writer.WriteString("model", model);
     }
 
     private static async Task WriteErrorAsync(HttpContext context, int status, string message, string? envelopeCode)
