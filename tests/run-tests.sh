@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, and end-to-end tests against real Kestrel on loopback with the mock
-# upstream and the official OpenAI .NET SDK. Installs what it needs (NuGet restore).
+# upstream, Azurite as the Table service and the official OpenAI .NET SDK. Installs what it needs
+# (Azurite from npm with the committed lockfile, NuGet packages).
 # Usage: bash tests/run-tests.sh [extra dotnet test arguments, e.g. --filter Name~Stream]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+echo "== Installing Azurite (npm ci, tests/azurite/package-lock.json)"
+npm ci --prefix tests/azurite --no-audit --no-fund --loglevel=error
 
 results="$(pwd)/tests/TestResults"
 rm -rf "$results"

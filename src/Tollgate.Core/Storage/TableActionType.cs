@@ -1,0 +1,11 @@
+namespace Tollgate.Storage;
+
+public enum TableActionType
+{
+    Insert,
+    UpsertReplace,
+    UpsertMerge,
+    UpdateReplace,
+    UpdateMerge,
+    Delete,
+}
