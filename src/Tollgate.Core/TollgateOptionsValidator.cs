@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace Tollgate;
 
 /// <summary>Fails start-up on a configuration Tollgate cannot serve with, naming the setting's path.</summary>
-internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOptions>
+internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOptions>, IValidateOptions<Storage.StorageOptions>,
+    IValidateOptions<Usage.UsageLedgerOptions>, IValidateOptions<Admin.AdminOptions>
 {
     public ValidateOptionsResult Validate(string? name, TollgateOptions options)
     {
@@ -60,9 +61,9 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
         {
             var key = options.Keys[i];
             var path = $"{S}:Keys:{i}";
-            if (string.IsNullOrWhiteSpace(key.Id))
+            if (!Keys.TableKeyStore.IsValidId(key.Id))
             {
-                failures.Add($"{path}:Id is required.");
+                failures.Add($"{path}:Id must be 1 to 64 letters, digits, '-' or '_'.");
             }
             else if (!ids.Add(key.Id))
             {
@@ -84,6 +85,67 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             }
         }
 
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public ValidateOptionsResult Validate(string? name, Storage.StorageOptions options)
+    {
+        if (options.TablePrefix.Length is 0 or > 40 || !options.TablePrefix.All(char.IsAsciiLetterOrDigit) || !char.IsAsciiLetter(options.TablePrefix[0]))
+        {
+            return ValidateOptionsResult.Fail($"{Storage.StorageOptions.Section}:TablePrefix must be 1 to 40 letters and digits, starting with a letter.");
+        }
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            try
+            {
+                Storage.StorageConnection.Parse(options.ConnectionString);
+            }
+            catch (FormatException e)
+            {
+                return ValidateOptionsResult.Fail($"{Storage.StorageOptions.Section}:ConnectionString: {e.Message}");
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(options.TableEndpoint) && !Uri.TryCreate(options.TableEndpoint, UriKind.Absolute, out _))
+        {
+            return ValidateOptionsResult.Fail($"{Storage.StorageOptions.Section}:TableEndpoint must be an absolute URL.");
+        }
+        return ValidateOptionsResult.Success;
+    }
+
+    public ValidateOptionsResult Validate(string? name, Usage.UsageLedgerOptions options)
+    {
+        const string S = Usage.UsageLedgerOptions.Section;
+        var failures = new List<string>();
+        if (options.BufferCapacity < 1)
+        {
+            failures.Add($"{S}:BufferCapacity must be at least 1.");
+        }
+        if (options.PartitionShards is < 1 or > 64)
+        {
+            failures.Add($"{S}:PartitionShards must be between 1 and 64.");
+        }
+        if (options.FlushInterval <= TimeSpan.Zero || options.MaxRetryDelay <= TimeSpan.Zero)
+        {
+            failures.Add($"{S}:FlushInterval and MaxRetryDelay must be positive.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public ValidateOptionsResult Validate(string? name, Admin.AdminOptions options)
+    {
+        var failures = new List<string>();
+        for (var i = 0; i < options.Keys.Count; i++)
+        {
+            var key = options.Keys[i];
+            if (string.IsNullOrEmpty(key.Key) == string.IsNullOrEmpty(key.KeyHash))
+            {
+                failures.Add($"{Admin.AdminOptions.Section}:Keys:{i} needs exactly one of Key or KeyHash.");
+            }
+            else if (key.Key is { Length: < 24 })
+            {
+                failures.Add($"{Admin.AdminOptions.Section}:Keys:{i}:Key must be at least 24 characters.");
+            }
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Request {RequestId} rejected: no valid key (status {Status})")]
     public static partial void Unauthenticated(ILogger logger, string requestId, int status);
 
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Request {RequestId} (key {KeyId}) refused: the usage ledger is backlogged")]
+    public static partial void MeteringBacklogged(ILogger logger, string requestId, string keyId);
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Request {RequestId}: upstream {Upstream} unreachable ({Error})")]
     public static partial void UpstreamUnreachable(ILogger logger, string requestId, string upstream, string error);
 

@@ -19,6 +19,16 @@ public static class TollgateEndpointRouteBuilderExtensions
         }
         endpoints.MapGet("/healthz", HealthHandler.HandleAsync);
 
+        var admin = endpoints.ServiceProvider.GetRequiredService<Admin.AdminHandlers>();
+        endpoints.MapPost("/admin/keys", admin.CreateKeyAsync);
+        endpoints.MapGet("/admin/keys", admin.ListKeysAsync);
+        endpoints.MapGet("/admin/keys/{id}", admin.GetKeyAsync);
+        endpoints.MapPatch("/admin/keys/{id}", admin.UpdateKeyAsync);
+        endpoints.MapPost("/admin/keys/{id}/disable", admin.DisableKeyAsync);
+        endpoints.MapPost("/admin/keys/{id}/enable", admin.EnableKeyAsync);
+        endpoints.MapPost("/admin/keys/{id}/revoke", admin.RevokeKeyAsync);
+        endpoints.MapGet("/admin/keys/{id}/usage", admin.KeyUsageAsync);
+
         // Unmatched paths get an OpenAI-shaped 404 instead of an empty body.
         endpoints.MapFallback(context => ApiErrorWriter.WriteAsync(context.Response, ApiErrors.NotFound));
         return endpoints;

@@ -2,10 +2,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Tollgate.Admin;
 using Tollgate.Diagnostics;
 using Tollgate.Keys;
 using Tollgate.Proxy;
 using Tollgate.Routing;
+using Tollgate.Storage;
 using Tollgate.Usage;
 
 namespace Tollgate.Hosting;
@@ -14,25 +16,54 @@ public static class TollgateServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the gateway from the <c>Tollgate</c> section. Every service is added with <c>TryAdd</c>, so a
-    /// host or test that registered its own piece first keeps it.
+    /// host or test that registered its own piece first keeps it. With <c>Tollgate:Storage</c> configured,
+    /// keys also come from the keys table and usage goes to the durable ledger; without it, keys come from
+    /// configuration only and usage stays in memory (start-up logs a warning).
     /// </summary>
     public static IServiceCollection AddTollgate(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TollgateOptions>()
-            .Bind(configuration.GetSection(TollgateOptions.Section))
-            .ValidateOnStart();
+        services.AddOptions<TollgateOptions>().Bind(configuration.GetSection(TollgateOptions.Section)).ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
+        services.AddOptions<UsageLedgerOptions>().Bind(configuration.GetSection(UsageLedgerOptions.Section)).ValidateOnStart();
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TollgateOptions>, TollgateOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, TollgateOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageLedgerOptions>, TollgateOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdminOptions>, TollgateOptionsValidator>());
         services.AddMetrics();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TollgateMetrics>();
         services.TryAddSingleton<ModelRouter>();
-        services.TryAddSingleton<IKeyStore, ConfigurationKeyStore>();
+        services.TryAddSingleton<KeyHasher>();
+        services.TryAddSingleton<ConfigurationKeyStore>();
         services.TryAddSingleton<ApiKeyAuthenticator>();
-        services.TryAddSingleton<IUsageSink, InMemoryUsageSink>();
+        services.TryAddSingleton<AdminAuthenticator>();
+        services.TryAddSingleton<AdminHandlers>();
         services.TryAddSingleton(sp => UpstreamClient.Create(sp.GetRequiredService<IOptions<TollgateOptions>>()));
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
+        services.AddHostedService<StartupReport>();
+
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.IsConfigured)
+        {
+            services.TryAddSingleton<ITableStore>(sp => TableStorageClient.Create(
+                sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<TableKeyStore>();
+            services.TryAddSingleton(sp => new CachingKeyStore(sp.GetRequiredService<TableKeyStore>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IOptions<TollgateOptions>>().Value.KeyCacheTtl));
+            services.TryAddSingleton<IKeyStore>(sp => new CompositeKeyStore(sp.GetRequiredService<ConfigurationKeyStore>(), sp.GetRequiredService<CachingKeyStore>()));
+            services.TryAddSingleton<TableUsageLedger>();
+            services.TryAddSingleton<IUsageSink>(sp => sp.GetRequiredService<TableUsageLedger>());
+            services.AddHostedService(sp => sp.GetRequiredService<TableUsageLedger>());
+            services.TryAddSingleton<UsageReader>();
+        }
+        else
+        {
+            services.TryAddSingleton<IKeyStore>(sp => sp.GetRequiredService<ConfigurationKeyStore>());
+            services.TryAddSingleton<IUsageSink, InMemoryUsageSink>();
+        }
         return services;
     }
 }

@@ -75,7 +75,7 @@ internal sealed class DuplicateKeyTracker
     {
         if (!reader.ValueIsEscaped && !reader.HasValueSequence)
         {
-            return Fnv1a(reader.ValueSpan);
+            return StableHash.Fnv1a64(reader.ValueSpan);
         }
 
         var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
@@ -83,21 +83,11 @@ internal sealed class DuplicateKeyTracker
         try
         {
             var written = reader.CopyString(rented);
-            return Fnv1a(rented.AsSpan(0, written));
+            return StableHash.Fnv1a64(rented.AsSpan(0, written));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
-    }
-
-    private static ulong Fnv1a(ReadOnlySpan<byte> bytes)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in bytes)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-        return hash;
     }
 }

@@ -1,6 +1,6 @@
 namespace Tollgate.Keys;
 
-/// <summary>A Tollgate client key as the gateway sees it after lookup: identity, permissions and state, no secret.</summary>
+/// <summary>A Tollgate client key as the gateway sees it after lookup: identity, permissions, limits and state, no secret.</summary>
 public sealed class ApiKey
 {
     public required string Id { get; init; }
@@ -12,6 +12,21 @@ public sealed class ApiKey
     public KeyState State { get; init; } = KeyState.Active;
     public DateTimeOffset? ExpiresAt { get; init; }
     public required KeyHash Hash { get; init; }
+
+    /// <summary>Requests per minute allowed; null for no limit.</summary>
+    public long? RequestsPerMinute { get; init; }
+
+    /// <summary>Tokens per minute allowed; null for no limit.</summary>
+    public long? TokensPerMinute { get; init; }
+
+    /// <summary>Spending limit per calendar month in USD; null for none.</summary>
+    public decimal? MonthlyBudgetUsd { get; init; }
+
+    public DateTimeOffset? CreatedAt { get; init; }
+    public DateTimeOffset? LastUsedAt { get; init; }
+
+    /// <summary>The start of the key text (prefix and key id), safe to show so people can tell keys apart.</summary>
+    public string DisplayPrefix { get; init; } = "";
 
     public bool IsUsableAt(DateTimeOffset now) => State == KeyState.Active && (ExpiresAt is null || ExpiresAt > now);
 

@@ -8,7 +8,7 @@ namespace Tollgate.Keys;
 /// Turns the request's credential into a key. Missing, malformed, unknown, disabled, revoked and expired
 /// keys all get the same 401 so that a caller learns nothing about which it was.
 /// </summary>
-public sealed class ApiKeyAuthenticator(IKeyStore store, TimeProvider time)
+public sealed class ApiKeyAuthenticator(IKeyStore store, KeyHasher hasher, TimeProvider time)
 {
     private static readonly string[] QueryKeyNames = ["api-key", "api_key", "apikey", "key", "access_token", "token"];
 
@@ -30,7 +30,15 @@ public sealed class ApiKeyAuthenticator(IKeyStore store, TimeProvider time)
             return new AuthenticationResult(null, ApiErrors.InvalidApiKey);
         }
 
-        var key = await store.FindAsync(KeyHash.Compute(token), cancellationToken).ConfigureAwait(false);
+        ApiKey? key;
+        try
+        {
+            key = await store.FindAsync(hasher.Compute(token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeyStoreUnavailableException)
+        {
+            return new AuthenticationResult(null, ApiErrors.KeyVerificationUnavailable);
+        }
         return key is not null && key.IsUsableAt(time.GetUtcNow())
             ? new AuthenticationResult(key, null)
             : new AuthenticationResult(null, ApiErrors.InvalidApiKey);

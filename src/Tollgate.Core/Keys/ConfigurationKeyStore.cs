@@ -7,11 +7,11 @@ public sealed class ConfigurationKeyStore : IKeyStore
 {
     private readonly Dictionary<KeyHash, ApiKey> _keys = [];
 
-    public ConfigurationKeyStore(IOptions<TollgateOptions> options)
+    public ConfigurationKeyStore(IOptions<TollgateOptions> options, KeyHasher hasher)
     {
         foreach (var key in options.Value.Keys)
         {
-            var hash = key.Key is { Length: > 0 } text ? KeyHash.Compute(text) : ParseHash(key);
+            var hash = key.Key is { Length: > 0 } text ? hasher.Compute(text) : ParseHash(key);
             _keys[hash] = new ApiKey
             {
                 Id = key.Id,

@@ -44,6 +44,12 @@ public static class ApiErrors
     public static readonly ApiError GatewayTimeout =
         new(504, "server_error", "upstream_timeout", "The upstream provider did not answer in time.");
 
+    public static readonly ApiError MeteringBacklogged =
+        new(503, "server_error", "metering_unavailable", "The gateway cannot record usage right now, so it is not serving requests. Try again shortly.") { RetryAfterSeconds = 5 };
+
+    public static readonly ApiError KeyVerificationUnavailable =
+        new(503, "server_error", "key_store_unavailable", "The gateway cannot verify keys right now. Try again shortly.") { RetryAfterSeconds = 5 };
+
     public static readonly ApiError Internal =
         new(500, "server_error", "internal_error", "The gateway failed to handle the request.");
 

@@ -58,6 +58,13 @@ public sealed class ChatCompletionsHandler
             Log.Unauthenticated(_logger, record.RequestId, auth.Error!.Status);
             return;
         }
+        if (!_usage.TryReserve())
+        {
+            // Never serve what cannot be billed: refuse while the ledger is backlogged.
+            Log.MeteringBacklogged(_logger, record.RequestId, auth.Key.Id);
+            await ApiErrorWriter.WriteAsync(context.Response, ApiErrors.MeteringBacklogged).ConfigureAwait(false);
+            return;
+        }
         exchange.Key = auth.Key;
         record.KeyId = auth.Key.Id;
         record.Owner = auth.Key.Owner;

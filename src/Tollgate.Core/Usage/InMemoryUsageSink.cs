@@ -12,6 +12,8 @@ public sealed class InMemoryUsageSink : IUsageSink
 
     private readonly ConcurrentQueue<UsageRecord> _records = new();
 
+    public bool TryReserve() => true;
+
     public void Record(UsageRecord record)
     {
         _records.Enqueue(record);

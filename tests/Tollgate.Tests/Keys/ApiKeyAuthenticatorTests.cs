@@ -6,8 +6,12 @@ namespace Tollgate.Tests.Keys;
 
 public sealed class ApiKeyAuthenticatorTests
 {
-    private static ApiKeyAuthenticator Create(params ApiKeyOptions[] keys) =>
-        new(new ConfigurationKeyStore(Options.Create(new TollgateOptions { Keys = [.. keys] })), TimeProvider.System);
+    private static ApiKeyAuthenticator Create(params ApiKeyOptions[] keys)
+    {
+        var options = Options.Create(new TollgateOptions { Keys = [.. keys] });
+        var hasher = new KeyHasher(options);
+        return new ApiKeyAuthenticator(new ConfigurationKeyStore(options, hasher), hasher, TimeProvider.System);
+    }
 
     private static HttpRequest Request(string? authorization = null, string? apiKey = null, string query = "")
     {
@@ -76,6 +80,16 @@ public sealed class ApiKeyAuthenticatorTests
         var result = await Create(new ApiKeyOptions { Id = "a", Key = "tg-good" }).AuthenticateAsync(Request("Bearer tg-good", query: "?api-key=tg-good"), CancellationToken.None);
         Assert.Null(result.Key);
         Assert.Equal(401, result.Error?.Status);
+    }
+
+    [Fact]
+    public void Pepper_ChangesTheHash_ToHmacSha256()
+    {
+        var plain = new KeyHasher(Options.Create(new TollgateOptions())).Compute("tg-x");
+        var peppered = new KeyHasher(Options.Create(new TollgateOptions { KeyPepper = "pepper" })).Compute("tg-x");
+        Assert.Equal(KeyHash.Compute("tg-x"), plain);
+        Assert.NotEqual(plain, peppered);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("pepper"u8, "tg-x"u8)), peppered.ToHex());
     }
 
     [Fact]

@@ -1,0 +1,19 @@
+namespace Tollgate.Keys;
+
+/// <summary>
+/// A partial update of a key's settings: null leaves a field as it is. To clear a limit, set its Clear flag.
+/// </summary>
+public sealed record KeyChanges
+{
+    public string? Name { get; init; }
+    public IReadOnlyList<string>? Models { get; init; }
+    public bool ClearModels { get; init; }
+    public long? RequestsPerMinute { get; init; }
+    public bool ClearRequestsPerMinute { get; init; }
+    public long? TokensPerMinute { get; init; }
+    public bool ClearTokensPerMinute { get; init; }
+    public decimal? MonthlyBudgetUsd { get; init; }
+    public bool ClearMonthlyBudget { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public bool ClearExpiry { get; init; }
+}

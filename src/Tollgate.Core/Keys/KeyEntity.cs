@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.Json;
+using Tollgate.Storage;
+
+namespace Tollgate.Keys;
+
+/// <summary>
+/// Keys in Table Storage. The lookup row: PartitionKey <c>k</c> + first two hex digits of the hash, RowKey the
+/// hash in hex, holding everything about the key but its text. The index row: PartitionKey <c>id</c>, RowKey
+/// the key id, pointing at the hash (for admin calls by id).
+/// </summary>
+internal static class KeyEntity
+{
+    public const string IdPartition = "id";
+
+    public static string HashPartition(string hashHex) => "k" + hashHex[..2];
+
+    public static TableEntity ToLookupRow(ApiKey key)
+    {
+        var hex = key.Hash.ToHex();
+        return new TableEntity(HashPartition(hex), hex)
+        {
+            ["KeyId"] = key.Id,
+            ["Name"] = key.Name,
+            ["Owner"] = key.Owner,
+            ["Models"] = key.AllowedModels is null ? null : JsonSerializer.Serialize(key.AllowedModels.Order(StringComparer.Ordinal).ToArray(), KeysJsonContext.Default.StringArray),
+            ["Rpm"] = key.RequestsPerMinute,
+            ["Tpm"] = key.TokensPerMinute,
+            ["MonthlyBudgetUsd"] = key.MonthlyBudgetUsd?.ToString(CultureInfo.InvariantCulture),
+            ["ExpiresAt"] = key.ExpiresAt,
+            ["State"] = key.State.ToString(),
+            ["CreatedAt"] = key.CreatedAt,
+            ["LastUsedAt"] = key.LastUsedAt,
+            ["DisplayPrefix"] = key.DisplayPrefix,
+        };
+    }
+
+    public static TableEntity ToIndexRow(ApiKey key) => new(IdPartition, key.Id)
+    {
+        ["Hash"] = key.Hash.ToHex(),
+        ["Owner"] = key.Owner,
+        ["State"] = key.State.ToString(),
+    };
+
+    public static ApiKey FromLookupRow(TableEntity row)
+    {
+        if (!KeyHash.TryParseHex(row.RowKey, out var hash))
+        {
+            throw new InvalidDataException("A keys row has a RowKey that is not a key hash.");
+        }
+        var models = row.GetString("Models") is { Length: > 0 } json
+            ? JsonSerializer.Deserialize(json, KeysJsonContext.Default.StringArray)
+            : null;
+        return new ApiKey
+        {
+            Id = row.GetString("KeyId") ?? "",
+            Name = row.GetString("Name") ?? "",
+            Owner = row.GetString("Owner") ?? "",
+            AllowedModels = models is null ? null : new HashSet<string>(models, StringComparer.Ordinal),
+            RequestsPerMinute = row.GetInt64("Rpm"),
+            TokensPerMinute = row.GetInt64("Tpm"),
+            MonthlyBudgetUsd = decimal.TryParse(row.GetString("MonthlyBudgetUsd"), NumberStyles.Number, CultureInfo.InvariantCulture, out var budget) ? budget : null,
+            ExpiresAt = row.GetDateTimeOffset("ExpiresAt"),
+            State = Enum.TryParse<KeyState>(row.GetString("State"), out var state) ? state : KeyState.Disabled,
+            CreatedAt = row.GetDateTimeOffset("CreatedAt"),
+            LastUsedAt = row.GetDateTimeOffset("LastUsedAt"),
+            DisplayPrefix = row.GetString("DisplayPrefix") ?? "",
+            Hash = hash,
+        };
+    }
+}

@@ -1,0 +1,224 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tollgate.Diagnostics;
+using Tollgate.Storage;
+
+namespace Tollgate.Usage;
+
+/// <summary>
+/// The durable usage ledger: records are queued in memory, grouped by partition and written as entity
+/// group transactions (at most 100 per batch) within about a second, off the response path. Writes are
+/// idempotent by request id: a batch that fails because a row already exists (an earlier attempt landed)
+/// drops that row and resubmits the rest. While storage fails, records wait and are retried with backoff;
+/// the wait is bounded by <see cref="UsageLedgerOptions.BufferCapacity"/>, past which requests are
+/// refused. On graceful shutdown the queue is drained.
+/// </summary>
+public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyncDisposable
+{
+    private const int MaxBatch = 100;
+    private const int MaxRecordsPerFlush = 2_000;
+
+    private readonly ITableStore _store;
+    private readonly string _table;
+    private readonly UsageLedgerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TableUsageLedger> _logger;
+    private readonly Channel<UsageRecord> _queue = Channel.CreateUnbounded<UsageRecord>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _abandon = new();
+    private int _outstanding;
+    private bool _tableReady;
+    private Task? _writer;
+
+    public TableUsageLedger(ITableStore store, IOptions<StorageOptions> storage, IOptions<UsageLedgerOptions> options, TimeProvider time, ILogger<TableUsageLedger> logger)
+    {
+        _store = store;
+        _table = storage.Value.TablePrefix + "usage";
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string TableName => _table;
+
+    /// <summary>Records reserved or queued and not yet durable.</summary>
+    public int Outstanding => Volatile.Read(ref _outstanding);
+
+    public bool TryReserve()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _outstanding);
+            if (current >= _options.BufferCapacity)
+            {
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref _outstanding, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    public void Record(UsageRecord record)
+    {
+        if (!_queue.Writer.TryWrite(record))
+        {
+            Interlocked.Decrement(ref _outstanding);
+            LogRecordLost(_logger, record.RequestId, record.KeyId, record.PromptTokens, record.CompletionTokens);
+        }
+    }
+
+    /// <summary>Starts the writer. Storage need not be up: the table is created with the first write, retried like any write.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops taking records and writes everything queued, until the host's shutdown deadline.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_writer is null)
+        {
+            return;
+        }
+        using var registration = cancellationToken.Register(() => _abandon.Cancel());
+        await _writer.ConfigureAwait(false);
+        var left = Volatile.Read(ref _outstanding);
+        if (left > 0)
+        {
+            LogNotDrained(_logger, left);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        _abandon.Cancel();
+        if (_writer is not null)
+        {
+            await _writer.ConfigureAwait(false);
+        }
+        _abandon.Dispose();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var pending = new List<UsageRecord>();
+        try
+        {
+            while (await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false))
+            {
+                // Gather for up to one flush interval (or until there is plenty), then write.
+                var deadline = _time.GetTimestamp();
+                while (pending.Count < MaxRecordsPerFlush)
+                {
+                    while (pending.Count < MaxRecordsPerFlush && reader.TryRead(out var record))
+                    {
+                        pending.Add(record);
+                    }
+                    var waited = _time.GetElapsedTime(deadline);
+                    if (pending.Count >= MaxRecordsPerFlush || waited >= _options.FlushInterval || reader.Completion.IsCompleted)
+                    {
+                        break;
+                    }
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
+                    wait.CancelAfter(_options.FlushInterval - waited);
+                    try
+                    {
+                        if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                        {
+                            break;
+                        }
+                    }
+                    catch (OperationCanceledException) when (!_abandon.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                }
+
+                await WriteAsync(pending).ConfigureAwait(false);
+                pending.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+        {
+            // Shutdown deadline passed with storage still failing; StopAsync reports what was not written.
+        }
+    }
+
+    /// <summary>Writes records grouped by partition, retrying transient failures until they land.</summary>
+    private async Task WriteAsync(List<UsageRecord> records)
+    {
+        foreach (var partition in records.GroupBy(r => UsageEntity.PartitionKey(r, _options.PartitionShards)))
+        {
+            foreach (var chunk in partition.Chunk(MaxBatch))
+            {
+                await WriteBatchAsync(chunk.ToList()).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WriteBatchAsync(List<UsageRecord> batch)
+    {
+        var attempt = 0;
+        while (batch.Count > 0)
+        {
+            try
+            {
+                if (!_tableReady)
+                {
+                    await _store.CreateTableIfNotExistsAsync(_table, _abandon.Token).ConfigureAwait(false);
+                    _tableReady = true;
+                }
+                var actions = batch.Select(r => new TableAction(TableActionType.Insert, UsageEntity.ToEntity(r, _options.PartitionShards))).ToList();
+                await _store.SubmitTransactionAsync(_table, actions, _abandon.Token).ConfigureAwait(false);
+                Settle(batch.Count);
+                return;
+            }
+            catch (TableStorageException e) when (e.FailedIndex is { } index && index < batch.Count && !e.IsTransient)
+            {
+                var record = batch[index];
+                batch.RemoveAt(index);
+                Settle(1);
+                if (e.IsAlreadyExists)
+                {
+                    LogAlreadyStored(_logger, record.RequestId);
+                }
+                else
+                {
+                    LogRecordRejected(_logger, record.RequestId, record.KeyId, record.PromptTokens, record.CompletionTokens, e.Status, e.ErrorCode ?? "");
+                }
+            }
+            catch (Exception e) when (e is TableStorageException or HttpRequestException or IOException && !_abandon.IsCancellationRequested)
+            {
+                attempt++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(attempt, 10))));
+                var status = e is TableStorageException tse ? tse.Status : 0;
+                LogWriteFailed(_logger, batch.Count, status, attempt, delay.TotalSeconds);
+                await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Settle(int count) => Interlocked.Add(ref _outstanding, -count);
+
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Usage ledger: writing {Count} records failed (status {Status}), attempt {Attempt}; retrying in {DelaySeconds:0.0} s")]
+    private static partial void LogWriteFailed(ILogger logger, int count, int status, int attempt, double delaySeconds);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Usage ledger: record {RequestId} was already stored (an earlier attempt landed)")]
+    private static partial void LogAlreadyStored(ILogger logger, string requestId);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Usage ledger: storage rejected record {RequestId} (key {KeyId}, prompt {PromptTokens}, completion {CompletionTokens}) with {Status} {ErrorCode}")]
+    private static partial void LogRecordRejected(ILogger logger, string requestId, string keyId, long promptTokens, long completionTokens, int status, string errorCode);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Usage ledger: record {RequestId} (key {KeyId}, prompt {PromptTokens}, completion {CompletionTokens}) arrived after shutdown and was not stored")]
+    private static partial void LogRecordLost(ILogger logger, string requestId, string keyId, long promptTokens, long completionTokens);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Usage ledger: shutdown deadline reached with {Count} records not stored")]
+    private static partial void LogNotDrained(ILogger logger, int count);
+}
