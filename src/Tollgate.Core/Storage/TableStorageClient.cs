@@ -217,8 +217,13 @@ public sealed class TableStorageClient : ITableStore
         }
         catch (RequestFailedException e)
         {
-            // No answer after the pipeline's retries (connection refused, timeouts): status 0.
+            // No answer (connection refused, timeouts): status 0.
             throw new TableStorageException(e.Status, e.ErrorCode, "Table Storage could not be reached: " + e.GetType().Name, inner: e);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(i => i is RequestFailedException or HttpRequestException or IOException or TaskCanceledException))
+        {
+            // The pipeline's retries all failed without an answer.
+            throw new TableStorageException(0, null, $"Table Storage could not be reached after {e.InnerExceptions.Count} attempts.", inner: e);
         }
     }
 

@@ -29,6 +29,7 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
     private readonly CancellationTokenSource _abandon = new();
     private int _outstanding;
     private bool _tableReady;
+    private int _disposed;
     private Task? _writer;
 
     public TableUsageLedger(ITableStore store, IOptions<StorageOptions> storage, IOptions<UsageLedgerOptions> options, TimeProvider time, ILogger<TableUsageLedger> logger)
@@ -94,8 +95,13 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
         }
     }
 
+    /// <summary>Idempotent: the container may dispose the one instance once per service it is registered as.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _queue.Writer.TryComplete();
         _abandon.Cancel();
         if (_writer is not null)
@@ -180,8 +186,9 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
                 Settle(batch.Count);
                 return;
             }
-            catch (TableStorageException e) when (e.FailedIndex is { } index && index < batch.Count && !e.IsTransient)
+            catch (TableStorageException e) when (e.FailedIndex is { } index && index < batch.Count && (e.IsAlreadyExists || e.Status == 400))
             {
+                // The row exists (an earlier attempt landed) or storage refuses this one entity: set it aside, resubmit the rest.
                 var record = batch[index];
                 batch.RemoveAt(index);
                 Settle(1);
@@ -194,8 +201,12 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
                     LogRecordRejected(_logger, record.RequestId, record.KeyId, record.PromptTokens, record.CompletionTokens, e.Status, e.ErrorCode ?? "");
                 }
             }
-            catch (Exception e) when (e is TableStorageException or HttpRequestException or IOException && !_abandon.IsCancellationRequested)
+            catch (Exception e) when (!_abandon.IsCancellationRequested)
             {
+                if (e is TableStorageException { Status: 404 })
+                {
+                    _tableReady = false; // the table is gone (deleted, or a fresh emulator): create it again
+                }
                 attempt++;
                 var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(attempt, 10))));
                 var status = e is TableStorageException tse ? tse.Status : 0;

@@ -97,12 +97,25 @@ public sealed class AzuriteInstance : IAsyncDisposable
         throw new InvalidOperationException($"Azurite did not start on port {Port} within 60 s. Its output:\n{output}");
     }
 
+    /// <summary>Stops Azurite the way an operator would (SIGINT, which Azurite handles by saving its data and closing), killing it only if it hangs.</summary>
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } process)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            using (var term = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
         }
         _process?.Dispose();
         _process = null;

@@ -53,30 +53,37 @@ public sealed class GatewayHost : IAsyncDisposable
         ["gpt-stallbody"] = "mock@stallbody=5000",
     };
 
-    private readonly WebApplication _mock;
-    private readonly WebApplication _gateway;
+    public const string AdminKey = "tg-admin-SENTINELADMIN-0123456789abcdef";
 
-    private GatewayHost(WebApplication mock, WebApplication gateway, Uri mockUri, Uri baseUri, CapturingLoggerProvider logs, InMemoryUsageSink usage)
+    private readonly WebApplication _mock;
+    private readonly Dictionary<string, string?> _settings;
+    private readonly bool _durable;
+    private WebApplication? _gateway;
+
+    private GatewayHost(WebApplication mock, Uri mockUri, Dictionary<string, string?> settings, bool durable, CapturingLoggerProvider logs)
     {
         _mock = mock;
-        _gateway = gateway;
         MockUri = mockUri;
-        BaseUri = baseUri;
+        _settings = settings;
+        _durable = durable;
         Logs = logs;
-        Usage = usage;
-        Http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
+        Usage = new InMemoryUsageSink();
         MockHttp = new HttpClient { BaseAddress = mockUri, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public Uri BaseUri { get; }
+    public Uri BaseUri { get; private set; } = null!;
     public Uri MockUri { get; }
     public CapturingLoggerProvider Logs { get; }
+    /// <summary>Records, when the gateway runs without storage (with storage they go to the usage table).</summary>
     public InMemoryUsageSink Usage { get; }
-    public HttpClient Http { get; }
+    public HttpClient Http { get; private set; } = null!;
     public HttpClient MockHttp { get; }
-    public IServiceProvider Services => _gateway.Services;
+    public IServiceProvider Services => _gateway!.Services;
 
-    public static async Task<GatewayHost> StartAsync(Action<Dictionary<string, string?>>? configure = null)
+    /// <param name="configure">Changes to the gateway's settings.</param>
+    /// <param name="storageConnectionString">Azurite (or Azure) connection string: keys and usage then live in Table Storage.</param>
+    /// <param name="tablePrefix">Table prefix, so tests sharing one Azurite do not see each other's rows.</param>
+    public static async Task<GatewayHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, string? storageConnectionString = null, string? tablePrefix = null)
     {
         var mock = MockUpstreamApp.Create(["--urls", "http://127.0.0.1:0"]);
         await mock.StartAsync();
@@ -112,20 +119,53 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             settings[$"Tollgate:Upstreams:mock:Models:{client}"] = upstream;
         }
+        if (storageConnectionString is not null)
+        {
+            settings["Tollgate:Storage:ConnectionString"] = storageConnectionString;
+            settings["Tollgate:Storage:TablePrefix"] = tablePrefix ?? "tollgate";
+            settings["Tollgate:Admin:Keys:0:Id"] = "test-admin";
+            settings["Tollgate:Admin:Keys:0:Key"] = AdminKey;
+            settings["Tollgate:Usage:FlushInterval"] = "00:00:00.200";
+            settings["Tollgate:Usage:MaxRetryDelay"] = "00:00:01";
+        }
         configure?.Invoke(settings);
 
-        var logs = new CapturingLoggerProvider();
-        var usage = new InMemoryUsageSink();
+        var host = new GatewayHost(mock, mockUri, settings, storageConnectionString is not null, new CapturingLoggerProvider());
+        await host.StartGatewayAsync();
+        return host;
+    }
+
+    /// <summary>Starts the gateway (again), on a new free port, with the same settings.</summary>
+    public async Task StartGatewayAsync()
+    {
         var gateway = TollgateServer.Create([], builder =>
         {
-            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Configuration.AddInMemoryCollection(_settings);
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
-            builder.Logging.AddProvider(logs);
-            builder.Services.AddSingleton<IUsageSink>(usage);
+            builder.Logging.AddProvider(Logs);
+            if (!_durable)
+            {
+                builder.Services.AddSingleton<IUsageSink>(Usage);
+            }
         });
         await gateway.StartAsync();
-        return new GatewayHost(mock, gateway, mockUri, new Uri(Address(gateway)), logs, usage);
+        _gateway = gateway;
+        BaseUri = new Uri(Address(gateway));
+        Http?.Dispose();
+        Http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>Gracefully stops the gateway: in-flight requests finish and the usage ledger drains.</summary>
+    public async Task StopGatewayAsync()
+    {
+        if (_gateway is null)
+        {
+            return;
+        }
+        await _gateway.StopAsync();
+        await _gateway.DisposeAsync();
+        _gateway = null;
     }
 
     private static string Address(WebApplication app) =>
@@ -178,8 +218,7 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         Http.Dispose();
         MockHttp.Dispose();
-        await _gateway.StopAsync();
-        await _gateway.DisposeAsync();
+        await StopGatewayAsync();
         await _mock.StopAsync();
         await _mock.DisposeAsync();
     }
