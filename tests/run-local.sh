@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs Tollgate locally, end to end: the mock upstream, the standalone Tollgate host with the dev key
-# from src/Tollgate.Server/appsettings.Development.json, then a plain and a streaming curl through it.
-# It keeps running until Ctrl-C.
-#   --smoke   exit after the curls, failing if either did not work (CI runs this)
-# Ports: TOLLGATE_PORT (default 8080), MOCK_PORT (default 8081); --smoke picks free ones.
+# Runs Tollgate locally, end to end: Azurite (Table Storage for keys and usage), the mock upstream, the
+# standalone Tollgate host with the dev key and dev admin key from
+# src/Tollgate.Server/appsettings.Development.json, then a plain and a streaming curl through it and the
+# usage records they left. It keeps running until Ctrl-C.
+#   --smoke   exit after the curls, failing if any did not work (CI runs this)
+# Ports: TOLLGATE_PORT (default 8080), MOCK_PORT (8081), AZURITE_PORT (10002); --smoke picks free ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -14,21 +15,35 @@ smoke=false
 
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 if $smoke; then
-  port=$(free_port); mock_port=$(free_port)
+  port=$(free_port); mock_port=$(free_port); azurite_port=$(free_port)
 else
-  port=${TOLLGATE_PORT:-8080}; mock_port=${MOCK_PORT:-8081}
+  port=${TOLLGATE_PORT:-8080}; mock_port=${MOCK_PORT:-8081}; azurite_port=${AZURITE_PORT:-10002}
 fi
 key="tg-dev-local-0000000000000000"
+admin_key="tg-admin-dev-local-00000000000000"
+dev_account_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$dev_account_key;TableEndpoint=http://127.0.0.1:$azurite_port/devstoreaccount1"
 logs="$root/tests/.local-run"
 mkdir -p "$logs"
+
+echo "== Installing Azurite (npm ci, tests/azurite/package-lock.json)"
+npm ci --prefix tests/azurite --no-audit --no-fund --loglevel=error
 
 echo "== Building (Release)"
 dotnet build src/Tollgate.Server/Tollgate.Server.csproj -c Release -nologo -v quiet
 dotnet build tests/Tollgate.MockUpstream/Tollgate.MockUpstream.csproj -c Release -nologo -v quiet
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
+
+azurite_data="$logs/azurite"
+$smoke && rm -rf "$azurite_data"
+mkdir -p "$azurite_data"
+echo "== Starting Azurite (Table service) on 127.0.0.1:$azurite_port (data: tests/.local-run/azurite)"
+node tests/azurite/node_modules/azurite/dist/src/table/main.js --tableHost 127.0.0.1 --tablePort "$azurite_port" \
+  --location "$azurite_data" --disableTelemetry --skipApiVersionCheck --silent >"$logs/azurite.log" 2>&1 &
+pids+=($!)
 
 echo "== Starting the mock upstream on 127.0.0.1:$mock_port"
 (cd tests/Tollgate.MockUpstream/bin/Release/net10.0 && exec dotnet Tollgate.MockUpstream.dll \
@@ -39,7 +54,8 @@ echo "== Starting Tollgate on 127.0.0.1:$port (logs: tests/.local-run/tollgate.l
 (cd src/Tollgate.Server/bin/Release/net10.0 && ASPNETCORE_ENVIRONMENT=Development exec dotnet Tollgate.Server.dll \
   --urls "http://127.0.0.1:$port" \
   --Tollgate:Upstreams:mock:BaseUrl "http://127.0.0.1:$mock_port" \
-  --Tollgate:Upstreams:mock-envelope:BaseUrl "http://127.0.0.1:$mock_port") >"$logs/tollgate.log" 2>&1 &
+  --Tollgate:Upstreams:mock-envelope:BaseUrl "http://127.0.0.1:$mock_port" \
+  --Tollgate:Storage:ConnectionString "$storage") >"$logs/tollgate.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 120); do
@@ -62,13 +78,25 @@ streamed=$(curl -sS -N "http://127.0.0.1:$port/v1/chat/completions" \
   -d '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hello!"}]}')
 echo "$streamed"
 
+echo
+echo "== Usage records of the dev key (admin API; the ledger writes within about a second)"
+usage=""
+for _ in $(seq 1 30); do
+  usage=$(curl -sS "http://127.0.0.1:$port/admin/keys/dev/usage" -H "Authorization: Bearer $admin_key")
+  [ "$(grep -o '"request_id"' <<<"$usage" | wc -l)" -ge 2 ] && break
+  sleep 0.5
+done
+echo "$usage"
+
 if $smoke; then
   grep -q '"object":"chat.completion"' <<<"$plain" || { echo "Smoke: non-streaming call failed"; cat "$logs/tollgate.log"; exit 1; }
   grep -q 'data: \[DONE\]' <<<"$streamed" || { echo "Smoke: streaming call failed"; cat "$logs/tollgate.log"; exit 1; }
+  [ "$(grep -o '"source":"reported"' <<<"$usage" | wc -l)" -ge 2 ] || { echo "Smoke: usage records missing"; cat "$logs/tollgate.log"; exit 1; }
   echo "Local run smoke test: OK"
   exit 0
 fi
 
 echo
 echo "Tollgate is running at http://127.0.0.1:$port (OpenAI base URL http://127.0.0.1:$port/v1). Ctrl-C stops everything."
+echo "Admin API: curl -H 'Authorization: Bearer $admin_key' http://127.0.0.1:$port/admin/keys"
 wait

@@ -63,8 +63,12 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
 
     public Task KeyUsageAsync(HttpContext context) => RunAsync(context, async (store, ct) =>
     {
+        // Any key id: keys from configuration have usage too, though they are not in the keys table.
         var id = RouteId(context);
-        _ = await store.GetAsync(id, ct).ConfigureAwait(false) ?? throw NotFound(id);
+        if (!TableKeyStore.IsValidId(id))
+        {
+            throw NotFound(id);
+        }
         var query = context.Request.Query;
         var now = time.GetUtcNow();
         var from = ParseTime(query["from"].FirstOrDefault(), "from") ?? now.AddDays(-1);
