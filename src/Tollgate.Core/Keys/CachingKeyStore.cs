@@ -17,6 +17,7 @@ public sealed class CachingKeyStore(TableKeyStore inner, TimeProvider time, Time
     private readonly ConcurrentDictionary<KeyHash, Entry> _entries = new();
     private readonly ConcurrentDictionary<KeyHash, Task<ApiKey?>> _inFlight = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _touched = new(StringComparer.Ordinal);
+    private long _generation;
 
     public async ValueTask<ApiKey?> FindAsync(KeyHash hash, CancellationToken cancellationToken)
     {
@@ -28,16 +29,18 @@ public sealed class CachingKeyStore(TableKeyStore inner, TimeProvider time, Time
         }
 
         ApiKey? key;
+        var generation = Volatile.Read(ref _generation);
         try
         {
-            key = await _inFlight.GetOrAdd(hash, h => LookupAsync(h)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            key = await SharedLookup(hash).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (KeyStoreUnavailableException) when (entry is not null && entry.UsableUntil > now)
         {
             return entry.Key; // storage is down: keep serving what we knew a moment ago
         }
 
-        if (key is not null || _entries.Count < MaxEntries)
+        // A lookup that overlapped an invalidation may carry the state from before the change: use it, don't keep it.
+        if (generation == Volatile.Read(ref _generation) && (key is not null || _entries.Count < MaxEntries))
         {
             var fresh = key is null ? ttl / 5 : ttl;
             _entries[hash] = new Entry(key, now + fresh, now + ttl * 10);
@@ -47,17 +50,46 @@ public sealed class CachingKeyStore(TableKeyStore inner, TimeProvider time, Time
     }
 
     /// <summary>Forgets a key at once in this instance (after an admin change made here).</summary>
-    public void Invalidate(KeyHash hash) => _entries.TryRemove(hash, out _);
+    public void Invalidate(KeyHash hash)
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.TryRemove(hash, out _);
+    }
 
-    private async Task<ApiKey?> LookupAsync(KeyHash hash)
+    /// <summary>
+    /// One lookup per key at a time: the shared task is published before the lookup starts, so its removal
+    /// afterwards can never miss it (a stale finished task left behind would answer every later miss).
+    /// </summary>
+    private Task<ApiKey?> SharedLookup(KeyHash hash)
+    {
+        while (true)
+        {
+            if (_inFlight.TryGetValue(hash, out var running))
+            {
+                return running;
+            }
+            var completion = new TaskCompletionSource<ApiKey?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_inFlight.TryAdd(hash, completion.Task))
+            {
+                _ = RunLookupAsync(hash, completion);
+                return completion.Task;
+            }
+        }
+    }
+
+    private async Task RunLookupAsync(KeyHash hash, TaskCompletionSource<ApiKey?> completion)
     {
         try
         {
-            return await inner.FindAsync(hash, CancellationToken.None).ConfigureAwait(false);
+            completion.SetResult(await inner.FindAsync(hash, CancellationToken.None).ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            completion.SetException(e);
         }
         finally
         {
-            _inFlight.TryRemove(hash, out _);
+            _inFlight.TryRemove(new KeyValuePair<KeyHash, Task<ApiKey?>>(hash, completion.Task));
         }
     }
 

@@ -87,6 +87,44 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
         Assert.InRange(counter.Reads - reads, 1, 5);
     }
 
+    [Fact]
+    public async Task LookupsThatCompleteSynchronously_DoNotPinAStaleAnswer()
+    {
+        // A store that answers at once: the shared lookup finishes before it could be published.
+        var rows = new SynchronousRows();
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+        var options = Options.Create(new TollgateOptions());
+        var store = new TableKeyStore(rows, new KeyHasher(options), clock, Options.Create(new StorageOptions()), options);
+        var cache = new CachingKeyStore(store, clock, Ttl);
+        var hash = KeyHash.Compute("tg-sync");
+        var key = new ApiKey { Id = "k1", Hash = hash, State = KeyState.Active };
+        rows.Row = KeyEntity.ToLookupRow(key);
+
+        Assert.Equal(KeyState.Active, (await cache.FindAsync(hash, Ct))?.State);
+        rows.Row = KeyEntity.ToLookupRow(new ApiKey { Id = "k1", Hash = hash, State = KeyState.Revoked });
+        clock.Advance(Ttl + TimeSpan.FromSeconds(1));
+        Assert.Equal(KeyState.Revoked, (await cache.FindAsync(hash, Ct))?.State);
+        rows.Row = null;
+        clock.Advance(Ttl + TimeSpan.FromSeconds(1));
+        Assert.Null(await cache.FindAsync(hash, Ct));
+    }
+
+    /// <summary>Answers point reads synchronously from one settable row.</summary>
+    private sealed class SynchronousRows : ITableStore
+    {
+        public TableEntity? Row { get; set; }
+
+        public Task CreateTableIfNotExistsAsync(string table, CancellationToken ct) => Task.CompletedTask;
+        public Task<TableEntity?> GetEntityAsync(string table, string pk, string rk, CancellationToken ct) =>
+            Task.FromResult(Row is not null && Row.PartitionKey == pk && Row.RowKey == rk ? Row : null);
+        public Task<string?> InsertAsync(string table, TableEntity entity, CancellationToken ct) => throw new NotSupportedException();
+        public Task<string?> UpsertAsync(string table, TableEntity entity, TableUpdateMode mode, CancellationToken ct) => throw new NotSupportedException();
+        public Task<string?> UpdateAsync(string table, TableEntity entity, TableUpdateMode mode, string ifMatch, CancellationToken ct) => Task.FromResult<string?>("etag");
+        public Task DeleteAsync(string table, string pk, string rk, string ifMatch, CancellationToken ct) => throw new NotSupportedException();
+        public Task<TablePage> QueryAsync(string table, TableQuery query, string? token, CancellationToken ct) => throw new NotSupportedException();
+        public Task SubmitTransactionAsync(string table, IReadOnlyList<TableAction> actions, CancellationToken ct) => throw new NotSupportedException();
+    }
+
     /// <summary>Counts point reads, and can fail every call like a storage outage.</summary>
     private sealed class CountingTableStore(ITableStore inner) : ITableStore
     {
