@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Benchmarks (not part of CI; about 10 minutes): BenchmarkDotNet micro-benchmarks of the hot-path pieces,
+# then the load harness: Azurite + mock upstream + Tollgate (Release, metering on) on loopback, driven by
+# wrk, each load also sent straight to the mock for comparison. Writes docs/performance.md and
+# docs/performance.svg. Installs wrk (Debian package) and Azurite (npm) when missing.
+#   --quick      shorter runs, fewer connections and streams (a smoke check of the harness)
+#   --no-micro   skip the micro-benchmarks (keeps the last results in tests/.bench/micro)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+micro=true
+load_args=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-micro) micro=false ;;
+    --quick) load_args+=(--quick --seconds 3) ;;
+    *) load_args+=("$arg") ;;
+  esac
+done
+
+if ! command -v wrk >/dev/null; then
+  echo "== Installing wrk (apt)"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq wrk >/dev/null
+fi
+echo "== Installing Azurite (npm ci)"
+npm ci --prefix tests/azurite --no-audit --no-fund --loglevel=error
+
+echo "== Building (Release)"
+for project in src/Tollgate.Server tests/Tollgate.MockUpstream tests/Tollgate.Benchmarks; do
+  dotnet build "$project" -c Release -nologo -v quiet
+done
+ulimit -n 65536 2>/dev/null || true
+bench=tests/Tollgate.Benchmarks/bin/Release/net10.0/Tollgate.Benchmarks.dll
+
+if $micro; then
+  echo "== Micro-benchmarks (BenchmarkDotNet)"
+  rm -rf tests/.bench/micro
+  dotnet "$bench" micro --filter '*' --artifacts tests/.bench/micro
+fi
+
+echo "== Load harness"
+dotnet "$bench" load --repo . "${load_args[@]}"
