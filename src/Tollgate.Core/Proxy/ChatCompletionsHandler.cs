@@ -47,7 +47,7 @@ public sealed class ChatCompletionsHandler
     public async Task HandleAsync(HttpContext context)
     {
         var record = new UsageRecord { RequestId = RequestId.New(), StartedAt = _time.GetUtcNow() };
-        var exchange = new ProxyExchange(context, record, _time.GetTimestamp());
+        var started = _time.GetTimestamp();
         context.Response.Headers["x-request-id"] = record.RequestId;
         var aborted = context.RequestAborted;
 
@@ -65,7 +65,7 @@ public sealed class ChatCompletionsHandler
             await ApiErrorWriter.WriteAsync(context.Response, ApiErrors.MeteringBacklogged).ConfigureAwait(false);
             return;
         }
-        exchange.Key = auth.Key;
+        var exchange = new ProxyExchange(context, record, started) { Key = auth.Key };
         record.KeyId = auth.Key.Id;
         record.Owner = auth.Key.Owner;
 
@@ -106,6 +106,7 @@ public sealed class ChatCompletionsHandler
         finally
         {
             Complete(exchange);
+            exchange.Deadline.Dispose();
         }
     }
 
@@ -121,7 +122,7 @@ public sealed class ChatCompletionsHandler
         {
             sizeFeature.MaxRequestBodySize = _options.MaxRequestBodyBytes + 1;
         }
-        var readError = await RequestBodyReader.ReadAsync(request, body, _options.MaxRequestBodyBytes, _options.RequestBodyTimeout, aborted).ConfigureAwait(false);
+        var readError = await RequestBodyReader.ReadAsync(request, body, _options.MaxRequestBodyBytes, exchange.Deadline, _options.RequestBodyTimeout, aborted).ConfigureAwait(false);
         if (readError is not null)
         {
             return readError;
@@ -157,7 +158,7 @@ public sealed class ChatCompletionsHandler
         var record = exchange.Record;
         var stream = exchange.Request!.Stream;
         using var message = CreateUpstreamRequest(exchange, route, upstreamBody, stream);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var deadline = exchange.Deadline;
         deadline.CancelAfter(_options.UpstreamResponseTimeout);
 
         HttpResponseMessage response;

@@ -29,4 +29,10 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     public bool UpstreamReportedError { get; set; }
 
     public long? FirstEventTimestamp { get; set; }
+
+    /// <summary>
+    /// The request's one timer, linked to the client's disconnect: re-armed for each phase (body read,
+    /// upstream answer, stream idle) instead of a new linked source per phase.
+    /// </summary>
+    public CancellationTokenSource Deadline { get; } = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
 }

@@ -26,14 +26,14 @@ public static class RequestBodyReader
     }
 
     /// <summary>Reads the body into <paramref name="destination"/>; returns the error to answer, or null.</summary>
-    public static async ValueTask<ApiError?> ReadAsync(HttpRequest request, PooledBufferWriter destination, long cap, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="deadline">Armed here with <paramref name="timeout"/>; linked to <paramref name="cancellationToken"/>.</param>
+    public static async ValueTask<ApiError?> ReadAsync(HttpRequest request, PooledBufferWriter destination, long cap, CancellationTokenSource deadline, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (request.ContentLength is { } declared && declared > cap)
         {
             return ApiErrors.BodyTooLarge(cap);
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var body = request.Body;
         if (request.ContentLength is { } length)

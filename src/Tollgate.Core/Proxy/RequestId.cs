@@ -1,16 +1,18 @@
-using System.Security.Cryptography;
-
 namespace Tollgate.Proxy;
 
-/// <summary>Request ids: <c>req_</c> and 24 lower-case hex digits, safe as a Table Storage row key.</summary>
+/// <summary>
+/// Request ids: <c>req_</c> and 24 lower-case hex digits (96 random bits), safe as a Table Storage row key.
+/// They need uniqueness, not secrecy: <see cref="Random.Shared"/> (seeded per process from the OS) gives it
+/// without a call into the crypto library on every request.
+/// </summary>
 public static class RequestId
 {
     public static string New()
     {
-        Span<byte> bytes = stackalloc byte[12];
-        RandomNumberGenerator.Fill(bytes);
-        return string.Create(28, bytes.ToArray(), static (chars, random) =>
+        return string.Create(28, 0, static (chars, _) =>
         {
+            Span<byte> random = stackalloc byte[12];
+            Random.Shared.NextBytes(random);
             "req_".CopyTo(chars);
             Convert.TryToHexStringLower(random, chars[4..], out _);
         });

@@ -18,6 +18,7 @@ namespace Tollgate.Streaming;
 internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, ILogger logger)
 {
     private const int InitialBufferSize = 16 * 1024;
+    private static readonly TimeSpan RearmEvery = TimeSpan.FromSeconds(1);
 
     private static ReadOnlySpan<byte> HeartbeatEvent => ": keep-alive\n\n"u8;
 
@@ -26,45 +27,61 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
         var response = exchange.Context.Response;
         var record = exchange.Record;
         var clientWantsUsage = exchange.Request!.ClientIncludeUsage;
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        byte[]? buffer = null;
         ArrayBufferWriter<byte>? scratch = null;
         var start = 0;
         var end = 0;
         var sawDone = false;
         var warnedMalformed = false;
         string? breakReason = null;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var idle = exchange.Deadline;
+        var armedAt = long.MinValue;
 
         try
         {
             while (true)
             {
-                if (end == buffer.Length)
+                // Re-arm the idle timeout at most once a second rather than on every read.
+                var now = time.GetTimestamp();
+                if (armedAt == long.MinValue || time.GetElapsedTime(armedAt, now) >= RearmEvery)
                 {
-                    if (start > 0)
-                    {
-                        buffer.AsSpan(start, end - start).CopyTo(buffer);
-                        end -= start;
-                        start = 0;
-                    }
-                    else if (buffer.Length >= options.MaxSseEventBytes)
-                    {
-                        breakReason = "event larger than MaxSseEventBytes";
-                        break;
-                    }
-                    else
-                    {
-                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxSseEventBytes));
-                        buffer.AsSpan(0, end).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = larger;
-                    }
+                    idle.CancelAfter(options.StreamIdleTimeout);
+                    armedAt = now;
                 }
 
-                idle.CancelAfter(options.StreamIdleTimeout);
                 int read;
                 try
                 {
+                    if (buffer is null)
+                    {
+                        // Nothing pending: wait for the upstream without holding a buffer (a zero-byte read),
+                        // so a thousand quiet streams cost sockets, not a thousand 16 KB arrays.
+                        _ = exchange.ResponseStarted
+                            ? await upstream.ReadAsync(Memory<byte>.Empty, idle.Token).ConfigureAwait(false)
+                            : await ReadWithHeartbeatsAsync(exchange, upstream, Memory<byte>.Empty, idle.Token).ConfigureAwait(false);
+                        buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+                    }
+                    else if (end == buffer.Length)
+                    {
+                        if (start > 0)
+                        {
+                            buffer.AsSpan(start, end - start).CopyTo(buffer);
+                            end -= start;
+                            start = 0;
+                        }
+                        else if (buffer.Length >= options.MaxSseEventBytes)
+                        {
+                            breakReason = "event larger than MaxSseEventBytes";
+                            break;
+                        }
+                        else
+                        {
+                            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxSseEventBytes));
+                            buffer.AsSpan(0, end).CopyTo(larger);
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            buffer = larger;
+                        }
+                    }
                     read = exchange.ResponseStarted
                         ? await upstream.ReadAsync(buffer.AsMemory(end), idle.Token).ConfigureAwait(false)
                         : await ReadWithHeartbeatsAsync(exchange, upstream, buffer.AsMemory(end), idle.Token).ConfigureAwait(false);
@@ -113,6 +130,8 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
                 if (start == end)
                 {
                     start = end = 0;
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
                 }
                 if (endOfStream)
                 {
@@ -126,7 +145,10 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
 
         if (breakReason is null)
