@@ -69,11 +69,15 @@ public sealed class ChatCompletionsHandler
         record.KeyId = auth.Key.Id;
         record.Owner = auth.Key.Owner;
 
-        using var body = new PooledBufferWriter(8192);
-        using var upstreamBody = new PooledBufferWriter(8192);
+        // Pooled buffers sized from Content-Length: the client's body goes back to the pool once parsed; the
+        // upstream copy is kept until the exchange ends (the handler may still be sending it when headers arrive).
+        var hint = context.Request.ContentLength is { } length and > 0 ? (int)Math.Min(length + 1, _options.MaxRequestBodyBytes + 1) : 4096;
+        var body = new PooledBufferWriter(hint);
+        var upstreamBody = new PooledBufferWriter(hint + 64);
         try
         {
             var error = await PrepareAsync(exchange, body, upstreamBody, aborted).ConfigureAwait(false);
+            body.Dispose();
             if (error is not null)
             {
                 await RejectAsync(exchange, error, RequestOutcome.Rejected).ConfigureAwait(false);
@@ -105,6 +109,8 @@ public sealed class ChatCompletionsHandler
         }
         finally
         {
+            body.Dispose();
+            upstreamBody.Dispose();
             Complete(exchange);
             exchange.Deadline.Dispose();
         }

@@ -18,7 +18,8 @@ namespace Tollgate.Usage;
 public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyncDisposable
 {
     private const int MaxBatch = 100;
-    private const int MaxRecordsPerFlush = 2_000;
+    private const int MaxRecordsPerFlush = 5_000;
+    private const int ConcurrentBatches = 8;
 
     private readonly ITableStore _store;
     private readonly string _table;
@@ -28,7 +29,7 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
     private readonly Channel<UsageRecord> _queue = Channel.CreateUnbounded<UsageRecord>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _abandon = new();
     private int _outstanding;
-    private bool _tableReady;
+    private volatile bool _tableReady;
     private int _disposed;
     private Task? _writer;
 
@@ -157,16 +158,24 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
         }
     }
 
-    /// <summary>Writes records grouped by partition, retrying transient failures until they land.</summary>
+    /// <summary>
+    /// Writes records grouped by partition, several batches at a time (partitions are independent in Table
+    /// Storage), each retried until it lands.
+    /// </summary>
     private async Task WriteAsync(List<UsageRecord> records)
     {
-        foreach (var partition in records.GroupBy(r => UsageEntity.PartitionKey(r, _options.PartitionShards)))
+        var batches = records
+            .GroupBy(r => UsageEntity.PartitionKey(r, _options.PartitionShards))
+            .SelectMany(partition => partition.Chunk(MaxBatch))
+            .Select(chunk => chunk.ToList())
+            .ToList();
+        if (batches.Count == 1)
         {
-            foreach (var chunk in partition.Chunk(MaxBatch))
-            {
-                await WriteBatchAsync(chunk.ToList()).ConfigureAwait(false);
-            }
+            await WriteBatchAsync(batches[0]).ConfigureAwait(false);
+            return;
         }
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentBatches },
+            async (batch, _) => await WriteBatchAsync(batch).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     private async Task WriteBatchAsync(List<UsageRecord> batch)
