@@ -56,27 +56,44 @@ internal static partial class LoadHarness
             await WaitForHealthAsync(meteredPort);
             await WaitForHealthAsync(unmeteredPort);
 
+            // 1 and 16 connections, then metering off at 16 (before 64 connections, whose ledger backlog would
+            // otherwise keep Azurite busy during the comparison), then 64 connections.
             var results = new List<LoadResult>();
+            async Task RunScenarioAsync(bool stream, int c)
+            {
+                var scenario = (stream ? "stream (21 events)" : "non-stream") + $", {c} conn";
+                await WaitForQuietAsync(processes);
+                var direct = await RunWrkAsync(work, $"http://127.0.0.1:{mockPort}", stream ? StreamModel : PlainModel, stream, c, seconds, mock);
+                await WaitForQuietAsync(processes);
+                var through = await RunWrkAsync(work, $"http://127.0.0.1:{meteredPort}", stream ? "bench-stream" : "bench", stream, c, seconds, metered);
+                results.Add(new LoadResult(scenario, stream, c, direct, through));
+                Console.WriteLine(FormatRow(results[^1]));
+            }
             foreach (var stream in new[] { false, true })
             {
-                foreach (var c in connections)
+                foreach (var c in connections.Where(c => c < 64))
                 {
-                    var scenario = (stream ? "stream (21 events)" : "non-stream") + $", {c} conn";
-                    var direct = await RunWrkAsync(work, $"http://127.0.0.1:{mockPort}", stream ? StreamModel : PlainModel, stream, c, seconds, mock);
-                    var through = await RunWrkAsync(work, $"http://127.0.0.1:{meteredPort}", stream ? "bench-stream" : "bench", stream, c, seconds, metered);
-                    results.Add(new LoadResult(scenario, stream, c, direct, through));
-                    Console.WriteLine(FormatRow(results[^1]));
+                    await RunScenarioAsync(stream, c);
                 }
             }
 
-            // Metering off, at 16 connections, for the cost of the ledger.
             var meteringOff = new List<(string Scenario, WrkRun On, WrkRun Off)>();
             foreach (var stream in new[] { false, true })
             {
                 var on = results.First(r => r.Stream == stream && r.Connections == 16).Tollgate;
+                await WaitForQuietAsync(processes);
                 var off = await RunWrkAsync(work, $"http://127.0.0.1:{unmeteredPort}", stream ? "bench-stream" : "bench", stream, 16, seconds, unmetered);
                 meteringOff.Add((stream ? "stream, 16 conn" : "non-stream, 16 conn", on, off));
             }
+
+            foreach (var stream in new[] { false, true })
+            {
+                foreach (var c in connections.Where(c => c >= 64))
+                {
+                    await RunScenarioAsync(stream, c);
+                }
+            }
+            results = [.. results.OrderBy(r => r.Stream).ThenBy(r => r.Connections)];
 
             var ttfbDirect = await ProbeTimeToFirstByteAsync($"http://127.0.0.1:{mockPort}", StreamModel, quick ? 100 : 300);
             var ttfbThrough = await ProbeTimeToFirstByteAsync($"http://127.0.0.1:{meteredPort}", "bench-stream", quick ? 100 : 300);
@@ -198,6 +215,21 @@ internal static partial class LoadHarness
         stop.Cancel();
         await Task.WhenAll(streams);
         return (before, after);
+    }
+
+    /// <summary>Waits (up to a minute) until every started process is nearly idle, e.g. the ledger has drained into Azurite.</summary>
+    private static async Task WaitForQuietAsync(IReadOnlyList<ManagedProcess> processes)
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            var before = processes.Select(p => p.CpuTime()).ToArray();
+            await Task.Delay(1000);
+            var busiest = processes.Select((p, j) => (p.CpuTime() - before[j]).TotalMilliseconds).Max();
+            if (busiest < 100)
+            {
+                return;
+            }
+        }
     }
 
     private static async Task<string> RunProcessAsync(string file, IEnumerable<string> arguments)

@@ -58,7 +58,12 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         md.AppendLine("cost. Non-streaming requests return a 5-token completion; streaming requests return 21 SSE events. CPU per");
         md.AppendLine("request is Tollgate's user+system time from /proc divided by the requests served; RSS is sampled every 100 ms.");
         md.AppendLine("wrk, the mock and Tollgate share the machine's cores, so absolute figures understate a dedicated host; the ratios");
-        md.AppendLine("and CPU per request are the comparable numbers.");
+        md.AppendLine("and CPU per request are the comparable numbers. Before each run the harness waits until every process is idle.");
+        md.AppendLine();
+        md.AppendLine("Errors are non-2xx responses and socket errors. At 64 connections they are 503 `metering_unavailable`: Azurite");
+        md.AppendLine("(a single Node.js process on the same two cores) stores fewer records per second than Tollgate serves, the");
+        md.AppendLine("ledger's buffer fills, and Tollgate refuses requests rather than serve them unbilled, as designed. Those fast");
+        md.AppendLine("refusals are in the request rate of that row.");
         md.AppendLine();
         md.AppendLine("## Machine");
         md.AppendLine();
