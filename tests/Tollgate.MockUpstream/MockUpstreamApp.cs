@@ -321,33 +321,31 @@ public static class MockUpstreamApp
 
         if (behavior.Tools)
         {
-            await SendAsync(Chunk(w =>
+            // The first delta names the call; the rest carry pieces of its arguments.
+            static Action<Utf8JsonWriter> ToolCallDelta(string arguments, bool first) => w =>
             {
                 w.WriteStartArray("tool_calls");
                 w.WriteStartObject();
                 w.WriteNumber("index", 0);
-                w.WriteString("id", "call_mock_1");
-                w.WriteString("type", "function");
+                if (first)
+                {
+                    w.WriteString("id", "call_mock_1");
+                    w.WriteString("type", "function");
+                }
                 w.WriteStartObject("function");
-                w.WriteString("name", "get_weather");
-                w.WriteString("arguments", "");
+                if (first)
+                {
+                    w.WriteString("name", "get_weather");
+                }
+                w.WriteString("arguments", arguments);
                 w.WriteEndObject();
                 w.WriteEndObject();
                 w.WriteEndArray();
-            }, null));
+            };
+            await SendAsync(Chunk(ToolCallDelta("", first: true), null));
             foreach (var piece in new[] { "{\"city\":", "\"Paris\"}" })
             {
-                await SendAsync(Chunk(w =>
-                {
-                    w.WriteStartArray("tool_calls");
-                    w.WriteStartObject();
-                    w.WriteNumber("index", 0);
-                    w.WriteStartObject("function");
-                    w.WriteString("arguments", piece);
-                    w.WriteEndObject();
-                    w.WriteEndObject();
-                    w.WriteEndArray();
-                }, null));
+                await SendAsync(Chunk(ToolCallDelta(piece, first: false), null));
                 completionTokens++;
             }
         }
