@@ -59,6 +59,8 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         md.AppendLine("request is Tollgate's user+system time from /proc divided by the requests served; RSS is sampled every 100 ms.");
         md.AppendLine("wrk, the mock and Tollgate share the machine's cores, so absolute figures understate a dedicated host; the ratios");
         md.AppendLine("and CPU per request are the comparable numbers. Before each run the harness waits until every process is idle.");
+        md.AppendLine("On the shared 2-core development VMs, repeated runs of this harness have differed by up to a third in");
+        md.AppendLine("requests/s and CPU per request, and idle-stream memory by ±10 KB per stream; compare runs made back to back.");
         md.AppendLine();
         md.AppendLine("Errors are non-2xx responses and socket errors. At 64 connections they are 503 `metering_unavailable`: Azurite");
         md.AppendLine("(a single Node.js process on the same two cores) stores fewer records per second than Tollgate serves, the");
