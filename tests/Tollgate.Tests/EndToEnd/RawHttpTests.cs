@@ -14,9 +14,11 @@ public sealed class RawHttpTests(GatewayFixture fixture) : IClassFixture<Gateway
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<HttpResponseMessage> PostAsync(string json, string path = "v1/chat/completions", string? key = GatewayHost.Key,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool closeConnection = false)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonAssert.Body(json) };
+        // A refused oversized body is never read, so the server closes that connection; don't pool it.
+        request.Headers.ConnectionClose = closeConnection;
         if (key is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -252,7 +254,7 @@ public sealed class RawHttpTests(GatewayFixture fixture) : IClassFixture<Gateway
     public async Task BodyOverCap_Is413_AndNothingForwarded()
     {
         var big = "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', 70_000) + "\"}]}";
-        using var response = await PostAsync(big);
+        using var response = await PostAsync(big, closeConnection: true);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         JsonAssert.AssertError(await response.Content.ReadAsStringAsync(Ct), "request_too_large");
         Assert.Null(await Host.UpstreamRequestAsync(RequestIdOf(response)));
@@ -265,6 +267,7 @@ public sealed class RawHttpTests(GatewayFixture fixture) : IClassFixture<Gateway
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StreamContent(new MemoryStream(big)) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TransferEncodingChunked = true;
+        request.Headers.ConnectionClose = true;
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayHost.Key);
         using var response = await Host.Http.SendAsync(request, Ct);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
