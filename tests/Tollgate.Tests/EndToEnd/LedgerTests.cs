@@ -30,43 +30,6 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         return response.Headers.GetValues("x-request-id").Single();
     }
 
-    /// <summary>All rows of a table (every page).</summary>
-    private static async Task<List<TableEntity>> ReadAllAsync(ITableStore store, string table)
-    {
-        var rows = new List<TableEntity>();
-        string? token = null;
-        do
-        {
-            TablePage page;
-            try
-            {
-                page = await store.QueryAsync(table, new TableQuery(), token, Ct);
-            }
-            catch (TableStorageException e) when (e.IsNotFound)
-            {
-                return rows;
-            }
-            rows.AddRange(page.Entities);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-        return rows;
-    }
-
-    private static async Task<List<TableEntity>> WaitForRowsAsync(ITableStore store, string table, int count, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var rows = await ReadAllAsync(store, table);
-            if (rows.Count >= count || DateTime.UtcNow > deadline)
-            {
-                return rows;
-            }
-            await Task.Delay(200, Ct);
-        }
-    }
-
     [Fact]
     public async Task EveryKindOfRequest_LeavesExactlyOneRecord_WithTheRightFigures()
     {
@@ -147,15 +110,15 @@ public sealed class LedgerTests(AzuriteFixture azurite)
 
         var ids = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => SendAsync(host, Chat(GatewayHost.Key, "gpt-test", stream: i % 2 == 0))));
         var store = azurite.CreateClient();
-        Assert.True((await ReadAllAsync(store, prefix + "usage")).Count < 40, "records were already written; the test would prove nothing");
+        Assert.True((await TableRows.ReadAllAsync(store, prefix + "usage")).Count < 40, "records were already written; the test would prove nothing");
 
         await host.StopGatewayAsync(); // drains the ledger
-        var rows = await ReadAllAsync(store, prefix + "usage");
+        var rows = await TableRows.ReadAllAsync(store, prefix + "usage");
         Assert.Equal(ids.Order(), rows.Select(r => r.RowKey).Order());
 
         await host.StartGatewayAsync();
         await SendAsync(host, Chat(GatewayHost.Key, "gpt-test", stream: false));
-        Assert.Equal(41, (await WaitForRowsAsync(store, prefix + "usage", 41)).Count);
+        Assert.Equal(41, (await TableRows.WaitForAsync(store, prefix + "usage", 41)).Count);
     }
 
     [Fact]
@@ -167,7 +130,7 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         var store = TableStorageClient.Create(new StorageOptions { ConnectionString = storage.ConnectionString }, TimeProvider.System);
 
         var before = await Task.WhenAll(Enumerable.Range(0, 15).Select(_ => SendAsync(host, Chat(GatewayHost.Key, "gpt-test", stream: false))));
-        Assert.Equal(15, (await WaitForRowsAsync(store, prefix + "usage", 15)).Count);
+        Assert.Equal(15, (await TableRows.WaitForAsync(store, prefix + "usage", 15)).Count);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await storage.StopAsync();
@@ -188,7 +151,7 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         TestContext.Current.TestOutputHelper?.WriteLine($"requests done after {clock.ElapsedMilliseconds} ms");
         await storage.StartAsync();
         TestContext.Current.TestOutputHelper?.WriteLine($"restarted after {clock.ElapsedMilliseconds} ms");
-        var rows = await WaitForRowsAsync(store, prefix + "usage", 35);
+        var rows = await TableRows.WaitForAsync(store, prefix + "usage", 35);
         TestContext.Current.TestOutputHelper?.WriteLine($"rows after {clock.ElapsedMilliseconds} ms: {rows.Count}");
         foreach (var line in host.Logs.Lines.Where(l => l.EventId.Id >= 3000))
         {
@@ -230,7 +193,7 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         }
         while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.True((await WaitForRowsAsync(store, "fullusage", 6)).Count >= 6);
+        Assert.True((await TableRows.WaitForAsync(store, "fullusage", 6)).Count >= 6);
     }
 
     [Fact]
@@ -248,8 +211,8 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         await admin.WaitForUsageAsync(keyId, 3);
 
         var store = azurite.CreateClient();
-        var rows = await WaitForRowsAsync(store, prefix + "usage", 4);
-        rows.AddRange(await ReadAllAsync(store, prefix + "keys"));
+        var rows = await TableRows.WaitForAsync(store, prefix + "usage", 4);
+        rows.AddRange(await TableRows.ReadAllAsync(store, prefix + "keys"));
         var everything = string.Join("\n", rows.Select(r => JsonSerializer.Serialize(r.Properties.ToDictionary(p => p.Key, p => p.Value?.ToString())) + r.PartitionKey + r.RowKey))
                          + string.Join("\n", host.Logs.Lines.Select(l => l.Message));
         Assert.Contains(keyId, everything, StringComparison.Ordinal);

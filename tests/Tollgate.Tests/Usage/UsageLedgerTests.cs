@@ -30,20 +30,6 @@ public sealed class UsageLedgerTests(AzuriteFixture azurite)
         TimeProvider.System,
         NullLogger<TableUsageLedger>.Instance);
 
-    private static async Task<List<TableEntity>> AllRowsAsync(ITableStore store, string table)
-    {
-        var rows = new List<TableEntity>();
-        string? token = null;
-        do
-        {
-            var page = await store.QueryAsync(table, new TableQuery(), token, Ct);
-            rows.AddRange(page.Entities);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-        return rows;
-    }
-
     [Fact]
     public async Task RetriedWriteThatHadLanded_CountsAsSuccess_NothingDoubledNothingLost()
     {
@@ -64,7 +50,7 @@ public sealed class UsageLedgerTests(AzuriteFixture azurite)
         }
         await ledger.StopAsync(Ct);
 
-        var rows = await AllRowsAsync(store, ledger.TableName);
+        var rows = await TableRows.ReadAllAsync(store, ledger.TableName);
         Assert.Equal(records.Select(r => r.RequestId).Order(), rows.Select(r => r.RowKey).Order());
         Assert.Equal(0, ledger.Outstanding);
         await ledger.DisposeAsync();
@@ -107,7 +93,7 @@ public sealed class UsageLedgerTests(AzuriteFixture azurite)
             ledger.Record(record);
         }
         await ledger.StopAsync(Ct);
-        var rows = await AllRowsAsync(azurite.CreateClient(), ledger.TableName);
+        var rows = await TableRows.ReadAllAsync(azurite.CreateClient(), ledger.TableName);
         Assert.Equal(750, rows.Count);
         Assert.Equal(records.Select(r => r.RequestId).Order(), rows.Select(r => r.RowKey).Order());
         Assert.True(rows.Select(r => r.PartitionKey).Distinct().Count() > 3 * 3);
