@@ -112,6 +112,9 @@ public static class MockUpstreamApp
     private static async Task RespondAsync(HttpContext context, JsonElement request, string model, MockBehavior behavior)
     {
         var ct = context.RequestAborted;
+        // What a real provider might add; a gateway must not pass either on.
+        context.Response.Headers.SetCookie = "upstream_session=SENTINELUPSTREAMCOOKIE; Path=/";
+        context.Response.Headers["X-Upstream-Region"] = "internal-eu-1";
         if (behavior.StallMs > 0)
         {
             await Task.Delay(behavior.StallMs, ct);

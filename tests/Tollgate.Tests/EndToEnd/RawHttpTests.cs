@@ -211,6 +211,40 @@ public sealed class RawHttpTests(GatewayFixture fixture) : IClassFixture<Gateway
     }
 
     [Fact]
+    public async Task OnlyAllowlistedHeadersReachTheUpstream_AndNoUpstreamHeaderLeaksBack()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = JsonAssert.Body("""{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}"""),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayHost.Key);
+        request.Headers.Add("X-Forwarded-For", "10.0.0.1");
+        request.Headers.Add("X-Forwarded-Host", "internal.example");
+        request.Headers.Add("Cookie", "session=SENTINELCOOKIE");
+        request.Headers.Add("X-Internal-Token", "SENTINELINTERNAL");
+        request.Headers.Add("OpenAI-Beta", "assistants=v2");
+        request.Headers.UserAgent.ParseAdd("my-app/1.0");
+        using var response = await Host.Http.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var upstream = await Host.UpstreamRequestAsync(RequestIdOf(response));
+        Assert.NotNull(upstream);
+        Assert.Equal("assistants=v2", upstream.Headers["openai-beta"]);
+        Assert.Equal("my-app/1.0", upstream.Headers["user-agent"]);
+        Assert.Equal(RequestIdOf(response), upstream.Headers["x-request-id"]);
+        foreach (var dropped in new[] { "x-forwarded-for", "x-forwarded-host", "cookie", "x-internal-token" })
+        {
+            Assert.False(upstream.Headers.ContainsKey(dropped), dropped + " was forwarded");
+        }
+        // The mock answers with Set-Cookie and X-Upstream-Region; neither may come back through the gateway.
+        Assert.DoesNotContain(response.Headers, h => h.Key.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase) ||
+                                                     h.Key.Equals("X-Upstream-Region", StringComparison.OrdinalIgnoreCase) ||
+                                                     h.Key.Equals("Server", StringComparison.OrdinalIgnoreCase));
+        using var direct = await Host.MockHttp.PostAsync("v1/chat/completions", JsonAssert.Body("""{"model":"mock","messages":[{"role":"user","content":"hi"}]}"""), Ct);
+        Assert.True(direct.Headers.Contains("Set-Cookie")); // proves the assertion above could fail
+    }
+
+    [Fact]
     public async Task ApiV1Prefix_ServesTheSameEndpoints()
     {
         using var chat = await PostAsync("""{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}""", "api/v1/chat/completions");
