@@ -49,6 +49,9 @@ public sealed class ChatCompletionsHandler
         var record = new UsageRecord { RequestId = RequestId.New(), StartedAt = _time.GetUtcNow() };
         var started = _time.GetTimestamp();
         context.Response.Headers["x-request-id"] = record.RequestId;
+        // A span per request for OpenTelemetry listeners; null (and free) when nobody listens.
+        using var activity = TollgateMetrics.ActivitySource.StartActivity("tollgate.chat_completions", System.Diagnostics.ActivityKind.Server);
+        activity?.SetTag("tollgate.request_id", record.RequestId);
         var aborted = context.RequestAborted;
 
         var auth = await _authenticator.AuthenticateAsync(context.Request, aborted).ConfigureAwait(false);
@@ -113,6 +116,11 @@ public sealed class ChatCompletionsHandler
             upstreamBody.Dispose();
             Complete(exchange);
             exchange.Deadline.Dispose();
+            activity?.SetTag("tollgate.key_id", record.KeyId);
+            activity?.SetTag("gen_ai.request.model", record.RequestedModel);
+            activity?.SetTag("http.response.status_code", record.Status);
+            activity?.SetTag("gen_ai.usage.input_tokens", record.PromptTokens);
+            activity?.SetTag("gen_ai.usage.output_tokens", record.CompletionTokens);
         }
     }
 
@@ -273,7 +281,7 @@ public sealed class ChatCompletionsHandler
         Envelope.Contents envelope;
         try
         {
-            envelope = upstream.Envelope ? Envelope.Read(body.WrittenSpan) : new Envelope.Contents(false, true, new ByteSpan(0, body.WrittenCount), null, null);
+            envelope = upstream.Envelope ? Envelope.Read(body.WrittenSpan) : new Envelope.Contents(true, new ByteSpan(0, body.WrittenCount), null, null);
         }
         catch (JsonException)
         {

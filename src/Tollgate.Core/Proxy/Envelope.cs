@@ -9,7 +9,7 @@ namespace Tollgate.Proxy;
 /// </summary>
 public static class Envelope
 {
-    public readonly record struct Contents(bool IsEnvelope, bool Success, ByteSpan Data, string? Code, string? Message);
+    public readonly record struct Contents(bool Success, ByteSpan Data, string? Code, string? Message);
 
     public static Contents Read(ReadOnlySpan<byte> body)
     {
@@ -70,8 +70,8 @@ public static class Envelope
         }
         if (success is null)
         {
-            return new Contents(false, true, new ByteSpan(0, body.Length), null, null);
+            return new Contents(true, new ByteSpan(0, body.Length), null, null);
         }
-        return new Contents(true, success.Value && !data.IsNone, data, code, message);
+        return new Contents(success.Value && !data.IsNone, data, code, message);
     }
 }

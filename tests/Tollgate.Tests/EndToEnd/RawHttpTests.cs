@@ -245,6 +245,34 @@ public sealed class RawHttpTests(GatewayFixture fixture) : IClassFixture<Gateway
     }
 
     [Fact]
+    public async Task EachRequest_IsOneTollgateActivity_WithIdsAndFigures_NoPrompt()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Tollgate",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        using var response = await PostAsync("""{"model":"gpt-test","messages":[{"role":"user","content":"PROMPTSENTINEL-activity"}]}""");
+        var id = RequestIdOf(response);
+        System.Diagnostics.Activity? activity = null;
+        for (var i = 0; i < 100 && activity is null; i++)
+        {
+            activity = stopped.FirstOrDefault(a => (string?)a.GetTagItem("tollgate.request_id") == id);
+            await Task.Delay(20, Ct);
+        }
+        Assert.NotNull(activity);
+        Assert.Equal("tollgate.chat_completions", activity.OperationName);
+        Assert.Equal("gpt-test", activity.GetTagItem("gen_ai.request.model"));
+        Assert.Equal(200, activity.GetTagItem("http.response.status_code"));
+        Assert.Equal(5L, activity.GetTagItem("gen_ai.usage.output_tokens"));
+        Assert.DoesNotContain(activity.TagObjects, t => t.Value?.ToString()?.Contains("PROMPTSENTINEL", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public async Task ApiV1Prefix_ServesTheSameEndpoints()
     {
         using var chat = await PostAsync("""{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}""", "api/v1/chat/completions");
