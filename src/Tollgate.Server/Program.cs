@@ -1,3 +1,4 @@
 using Tollgate.Server;
 
+TollgateServer.UseInlineSocketCompletions();
 TollgateServer.Create(args).Run();
