@@ -29,6 +29,9 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
     private readonly Channel<UsageRecord> _queue = Channel.CreateUnbounded<UsageRecord>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _abandon = new();
     private int _outstanding;
+    private int _queued;
+    private volatile bool _stopping;
+    private TaskCompletionSource _flushNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _tableReady;
     private int _disposed;
     private Task? _writer;
@@ -70,6 +73,10 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
             Interlocked.Decrement(ref _outstanding);
             LogRecordLost(_logger, record.RequestId, record.KeyId, record.PromptTokens, record.CompletionTokens);
         }
+        else if (Interlocked.Increment(ref _queued) == MaxRecordsPerFlush)
+        {
+            Volatile.Read(ref _flushNow).TrySetResult();
+        }
     }
 
     /// <summary>Starts the writer. Storage need not be up: the table is created with the first write, retried like any write.</summary>
@@ -82,7 +89,9 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
     /// <summary>Stops taking records and writes everything queued, until the host's shutdown deadline.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         _queue.Writer.TryComplete();
+        Volatile.Read(ref _flushNow).TrySetResult();
         if (_writer is null)
         {
             return;
@@ -120,36 +129,30 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
         {
             while (await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false))
             {
-                // Gather for up to one flush interval (or until there is plenty), then write.
-                var deadline = _time.GetTimestamp();
-                while (pending.Count < MaxRecordsPerFlush)
+                // The first record of a batch starts the clock. The writer then sleeps until the flush interval
+                // is up, plenty of records are waiting, or the host stops, instead of waking for every record
+                // (a thread wake-up per request costs more than the rest of metering), and takes all there is.
+                var flushNow = Volatile.Read(ref _flushNow);
+                if (!_stopping && Volatile.Read(ref _queued) < MaxRecordsPerFlush)
                 {
-                    while (pending.Count < MaxRecordsPerFlush && reader.TryRead(out var record))
+                    await Task.WhenAny(Task.Delay(_options.FlushInterval, _time, _abandon.Token), flushNow.Task).ConfigureAwait(false);
+                }
+                Volatile.Write(ref _flushNow, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                Interlocked.Exchange(ref _queued, 0);
+                while (reader.TryRead(out var record))
+                {
+                    pending.Add(record);
+                    if (pending.Count >= MaxRecordsPerFlush)
                     {
-                        pending.Add(record);
-                    }
-                    var waited = _time.GetElapsedTime(deadline);
-                    if (pending.Count >= MaxRecordsPerFlush || waited >= _options.FlushInterval || reader.Completion.IsCompleted)
-                    {
-                        break;
-                    }
-                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
-                    wait.CancelAfter(_options.FlushInterval - waited);
-                    try
-                    {
-                        if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
-                        {
-                            break;
-                        }
-                    }
-                    catch (OperationCanceledException) when (!_abandon.IsCancellationRequested)
-                    {
-                        break;
+                        await WriteAsync(pending).ConfigureAwait(false);
+                        pending.Clear();
                     }
                 }
-
-                await WriteAsync(pending).ConfigureAwait(false);
-                pending.Clear();
+                if (pending.Count > 0)
+                {
+                    await WriteAsync(pending).ConfigureAwait(false);
+                    pending.Clear();
+                }
             }
         }
         catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
