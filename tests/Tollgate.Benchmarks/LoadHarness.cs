@@ -56,6 +56,14 @@ internal static partial class LoadHarness
             await WaitForHealthAsync(meteredPort);
             await WaitForHealthAsync(unmeteredPort);
 
+            // Steady state is what a long-running gateway serves: let tiered compilation finish in every process
+            // (its background JIT otherwise lands in whichever scenario runs first) before measuring anything.
+            Console.WriteLine("== Warming up (tiered compilation) for " + (quick ? 6 : 20) + " s");
+            foreach (var (port, model, stream) in new[] { (mockPort, PlainModel, false), (mockPort, StreamModel, true), (meteredPort, "bench", false), (meteredPort, "bench-stream", true), (unmeteredPort, "bench", false), (unmeteredPort, "bench-stream", true) })
+            {
+                await WarmUpAsync(work, $"http://127.0.0.1:{port}", model, stream, quick ? 1 : 3);
+            }
+
             // 1 and 16 connections, then metering off at 16 (before 64 connections, whose ledger backlog would
             // otherwise keep Azurite busy during the comparison), then 64 connections.
             var results = new List<LoadResult>();
@@ -138,7 +146,7 @@ internal static partial class LoadHarness
             new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
     }
 
-    private static async Task<WrkRun> RunWrkAsync(string work, string baseUrl, string model, bool stream, int connections, int seconds, ManagedProcess target)
+    private static async Task<string> WriteScriptAsync(string work, string model, bool stream)
     {
         var script = Path.Combine(work, $"{Guid.NewGuid():N}.lua");
         var body = $$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say something useful about gateways."}]}""";
@@ -148,15 +156,28 @@ internal static partial class LoadHarness
             wrk.headers["Content-Type"] = "application/json"
             wrk.headers["Authorization"] = "Bearer {{Key}}"
             """);
+        return script;
+    }
+
+    private static async Task<WrkRun> RunWrkAsync(string work, string baseUrl, string model, bool stream, int connections, int seconds, ManagedProcess target)
+    {
+        var script = await WriteScriptAsync(work, model, stream);
         var threads = connections == 1 ? 1 : 2;
         var url = baseUrl + "/v1/chat/completions";
 
         await RunProcessAsync("wrk", ["-t1", $"-c{connections}", "-d2s", "-s", script, url]); // warm-up, discarded
         var cpuBefore = target.CpuTime();
+        var switchesBefore = target.ContextSwitches();
         using var sampler = new RssSampler(target);
         var output = await RunProcessAsync("wrk", [$"-t{threads}", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", script, url]);
         var cpu = target.CpuTime() - cpuBefore;
-        return WrkRun.Parse(output, cpu, sampler.Peak);
+        return WrkRun.Parse(output, cpu, sampler.Peak, target.ContextSwitches() - switchesBefore);
+    }
+
+    private static async Task WarmUpAsync(string work, string baseUrl, string model, bool stream, int seconds)
+    {
+        var script = await WriteScriptAsync(work, model, stream);
+        await RunProcessAsync("wrk", ["-t1", "-c16", $"-d{seconds}s", "-s", script, baseUrl + "/v1/chat/completions"]);
     }
 
     private static async Task<List<double>> ProbeTimeToFirstByteAsync(string baseUrl, string model, int count)
@@ -274,7 +295,7 @@ internal static partial class LoadHarness
     }
 
     private static string FormatRow(LoadResult r) =>
-        $"{r.Scenario,-28} direct {r.Direct.RequestsPerSecond,9:F0} rps p50 {r.Direct.P50Ms,7:F2} ms | tollgate {r.Tollgate.RequestsPerSecond,9:F0} rps p50 {r.Tollgate.P50Ms,7:F2} ms, cpu {r.Tollgate.CpuMsPerRequest,6:F3} ms/req, errors {r.Tollgate.Errors}";
+        $"{r.Scenario,-28} direct {r.Direct.RequestsPerSecond,9:F0} rps p50 {r.Direct.P50Ms,7:F2} ms | tollgate {r.Tollgate.RequestsPerSecond,9:F0} rps p50 {r.Tollgate.P50Ms,7:F2} ms, cpu {r.Tollgate.CpuMsPerRequest,6:F3} ms/req (mock {r.Direct.CpuMsPerRequest,6:F3}), {r.Tollgate.ContextSwitchesPerRequest,5:F1} switches/req, errors {r.Tollgate.Errors}";
 
     private static string? Option(string[] args, string name)
     {

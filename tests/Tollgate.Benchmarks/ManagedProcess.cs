@@ -54,6 +54,30 @@ internal sealed class ManagedProcess : IAsyncDisposable
         return TimeSpan.FromSeconds((double)ticks / ClockTicks);
     }
 
+    /// <summary>Voluntary plus involuntary context switches of the process's live threads so far.</summary>
+    public long ContextSwitches()
+    {
+        long total = 0;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.Contains("ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        total += long.Parse(line.Split(':')[1].Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended while being read.
+            }
+        }
+        return total;
+    }
+
     /// <summary>Resident set size now, in bytes.</summary>
     public long ResidentBytes()
     {

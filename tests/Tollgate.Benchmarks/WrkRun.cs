@@ -4,11 +4,14 @@ using System.Text.RegularExpressions;
 namespace Tollgate.Benchmarks;
 
 /// <summary>One wrk run, parsed, plus the target process's CPU time and peak RSS during it.</summary>
-internal sealed partial record WrkRun(double RequestsPerSecond, long Requests, double P50Ms, double P90Ms, double P99Ms, long Errors, TimeSpan Cpu, long PeakRssBytes)
+internal sealed partial record WrkRun(double RequestsPerSecond, long Requests, double P50Ms, double P90Ms, double P99Ms, long Errors, TimeSpan Cpu, long PeakRssBytes, long ContextSwitches)
 {
     public double CpuMsPerRequest => Requests == 0 ? 0 : Cpu.TotalMilliseconds / Requests;
 
-    public static WrkRun Parse(string output, TimeSpan cpu, long peakRss)
+    /// <summary>The process's thread switches per request: each is a sleep and a wake-up, costly on a VM.</summary>
+    public double ContextSwitchesPerRequest => Requests == 0 ? 0 : (double)ContextSwitches / Requests;
+
+    public static WrkRun Parse(string output, TimeSpan cpu, long peakRss, long contextSwitches)
     {
         double Percentile(string p) => LatencyLine().Matches(output).Where(m => m.Groups[1].Value == p).Select(m => ToMs(m.Groups[2].Value, m.Groups[3].Value)).FirstOrDefault(double.NaN);
         var rps = double.Parse(RequestsPerSecondLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -27,7 +30,7 @@ internal sealed partial record WrkRun(double RequestsPerSecond, long Requests, d
                 errors += long.Parse(socket.Groups[g].Value, CultureInfo.InvariantCulture);
             }
         }
-        return new WrkRun(rps, requests, Percentile("50%"), Percentile("90%"), Percentile("99%"), errors, cpu, peakRss);
+        return new WrkRun(rps, requests, Percentile("50%"), Percentile("90%"), Percentile("99%"), errors, cpu, peakRss, contextSwitches);
     }
 
     private static double ToMs(string value, string unit)
