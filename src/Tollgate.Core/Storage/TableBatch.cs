@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Tollgate.Json;
 
 namespace Tollgate.Storage;
 
@@ -12,54 +13,67 @@ namespace Tollgate.Storage;
 /// </summary>
 internal static partial class TableBatch
 {
-    public static byte[] Build(string endpoint, string table, IReadOnlyList<TableAction> actions, out string contentType)
+    /// <summary>Writes the request body into <paramref name="body"/>: UTF-8 straight into one buffer, entity JSON included.</summary>
+    public static void Build(string endpoint, string table, IReadOnlyList<TableAction> actions, PooledBufferWriter body, out string contentType)
     {
         var batch = "batch_" + Guid.NewGuid().ToString("N");
         var changeset = "changeset_" + Guid.NewGuid().ToString("N");
         contentType = "multipart/mixed; boundary=" + batch;
 
-        var body = new StringBuilder(256 * actions.Count);
-        body.Append("--").Append(batch).Append("\r\n");
-        body.Append("Content-Type: multipart/mixed; boundary=").Append(changeset).Append("\r\n\r\n");
+        Append(body, "--"u8, batch, "\r\n"u8);
+        Append(body, "Content-Type: multipart/mixed; boundary="u8, changeset, "\r\n\r\n"u8);
+        using var json = new Utf8JsonWriter(body);
         for (var i = 0; i < actions.Count; i++)
         {
             var (type, entity) = (actions[i].Type, actions[i].Entity);
-            body.Append("--").Append(changeset).Append("\r\n");
-            body.Append("Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n");
+            Append(body, "--"u8, changeset, "\r\n"u8);
+            body.Write("Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"u8);
             var (method, url) = type switch
             {
-                TableActionType.Insert => ("POST", endpoint + "/" + table),
-                TableActionType.UpsertReplace or TableActionType.UpdateReplace => ("PUT", endpoint + TableStorageClient.EntityPath(table, entity.PartitionKey, entity.RowKey)),
-                TableActionType.UpsertMerge or TableActionType.UpdateMerge => ("MERGE", endpoint + TableStorageClient.EntityPath(table, entity.PartitionKey, entity.RowKey)),
-                _ => ("DELETE", endpoint + TableStorageClient.EntityPath(table, entity.PartitionKey, entity.RowKey)),
+                TableActionType.Insert => ("POST ", endpoint + "/" + table),
+                TableActionType.UpsertReplace or TableActionType.UpdateReplace => ("PUT ", endpoint + TableStorageClient.EntityPath(table, entity.PartitionKey, entity.RowKey)),
+                TableActionType.UpsertMerge or TableActionType.UpdateMerge => ("MERGE ", endpoint + TableStorageClient.EntityPath(table, entity.PartitionKey, entity.RowKey)),
+                _ => ("DELETE ", endpoint + TableStorageClient.EntityPath(table, entity.PartitionKey, entity.RowKey)),
             };
-            body.Append(method).Append(' ').Append(url).Append(" HTTP/1.1\r\n");
-            body.Append("Content-ID: ").Append(i.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
-            body.Append("Accept: application/json;odata=minimalmetadata\r\nDataServiceVersion: 3.0\r\n");
+            Append(body, method);
+            Append(body, url);
+            body.Write(" HTTP/1.1\r\nContent-ID: "u8);
+            Append(body, i.ToString(CultureInfo.InvariantCulture));
+            body.Write("\r\nAccept: application/json;odata=minimalmetadata\r\nDataServiceVersion: 3.0\r\n"u8);
             if (type is TableActionType.UpdateReplace or TableActionType.UpdateMerge or TableActionType.Delete)
             {
-                body.Append("If-Match: ").Append(entity.ETag ?? "*").Append("\r\n");
+                Append(body, "If-Match: "u8, entity.ETag ?? "*", "\r\n"u8);
             }
             if (type == TableActionType.Delete)
             {
-                body.Append("\r\n");
+                body.Write("\r\n"u8);
                 continue;
             }
             if (type == TableActionType.Insert)
             {
-                body.Append("Prefer: return-no-content\r\n");
+                body.Write("Prefer: return-no-content\r\n"u8);
             }
-            body.Append("Content-Type: application/json\r\n\r\n");
-            var json = new ArrayBufferWriter<byte>(512);
-            using (var writer = new Utf8JsonWriter(json))
-            {
-                TableEntityJson.Write(writer, entity);
-            }
-            body.Append(Encoding.UTF8.GetString(json.WrittenSpan)).Append("\r\n");
+            body.Write("Content-Type: application/json\r\n\r\n"u8);
+            json.Reset(body);
+            TableEntityJson.Write(json, entity);
+            json.Flush();
+            body.Write("\r\n"u8);
         }
-        body.Append("--").Append(changeset).Append("--\r\n");
-        body.Append("--").Append(batch).Append("--\r\n");
-        return Encoding.UTF8.GetBytes(body.ToString());
+        Append(body, "--"u8, changeset, "--\r\n"u8);
+        Append(body, "--"u8, batch, "--\r\n"u8);
+    }
+
+    private static void Append(PooledBufferWriter body, ReadOnlySpan<byte> before, string text, ReadOnlySpan<byte> after)
+    {
+        body.Write(before);
+        Append(body, text);
+        body.Write(after);
+    }
+
+    private static void Append(PooledBufferWriter body, string text)
+    {
+        var span = body.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        body.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
     /// <summary>The failure a batch response reports, or null when every action succeeded.</summary>

@@ -6,6 +6,8 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Identity;
 
+using Tollgate.Json;
+
 namespace Tollgate.Storage;
 
 /// <summary>
@@ -188,14 +190,16 @@ public sealed class TableStorageClient : ITableStore
             throw new ArgumentException("All actions of a transaction must share one partition key.", nameof(actions));
         }
 
-        var body = TableBatch.Build(_endpoint, table, actions, out var contentType);
-        if (body.Length >= 4 * 1024 * 1024)
+        using var body = new PooledBufferWriter(1024 * actions.Count);
+        TableBatch.Build(_endpoint, table, actions, body, out var contentType);
+        if (body.WrittenCount >= 4 * 1024 * 1024)
         {
             throw new ArgumentException("A transaction must be under 4 MiB.", nameof(actions));
         }
+        // The pooled body outlives every send of the message (retries included): both end with this method.
         using var message = CreateMessage(RequestMethod.Post, "/$batch");
         message.Request.Headers.SetValue("Content-Type", contentType);
-        message.Request.Content = RequestContent.Create(body);
+        message.Request.Content = RequestContent.Create(body.WrittenMemory);
         await SendAsync(message, cancellationToken).ConfigureAwait(false);
         var response = message.Response;
         if (response.Status != 202)
