@@ -107,7 +107,7 @@ internal static partial class LoadHarness
             var ttfbThrough = await ProbeTimeToFirstByteAsync($"http://127.0.0.1:{meteredPort}", "bench-stream", quick ? 100 : 300);
             var idle = await MeasureIdleStreamsAsync($"http://127.0.0.1:{meteredPort}", metered, idleStreams);
 
-            var report = Report.Build(repo, seconds, results, meteringOff, ttfbDirect, ttfbThrough, idle, idleStreams);
+            var report = Report.Build(repo, seconds, results, meteringOff, ttfbDirect, ttfbThrough, idle);
             Console.WriteLine();
             Console.WriteLine(report.Table);
             await File.WriteAllTextAsync(Path.Combine(repo, "docs", "performance.md"), report.Markdown);
@@ -205,11 +205,13 @@ internal static partial class LoadHarness
         return times;
     }
 
-    /// <summary>Opens <paramref name="count"/> streams whose upstream stays silent, and measures Tollgate's RSS growth.</summary>
-    private static async Task<(long Before, long After)> MeasureIdleStreamsAsync(string baseUrl, ManagedProcess gateway, int count)
+    /// <summary>Opens <paramref name="count"/> streams whose upstream stays silent, and measures Tollgate's RSS growth, as it is and after a full collection on both sides.</summary>
+    private static async Task<IdleStreams> MeasureIdleStreamsAsync(string baseUrl, ManagedProcess gateway, int count)
     {
         await Task.Delay(2000);
         var before = gateway.ResidentBytes();
+        await gateway.CollectGarbageAsync();
+        var beforeCollected = gateway.ResidentBytes();
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = count + 10 })
         {
             BaseAddress = new Uri(baseUrl),
@@ -233,9 +235,11 @@ internal static partial class LoadHarness
 
         await Task.Delay(TimeSpan.FromSeconds(8));
         var after = gateway.ResidentBytes();
+        await gateway.CollectGarbageAsync();
+        var afterCollected = gateway.ResidentBytes();
         stop.Cancel();
         await Task.WhenAll(streams);
-        return (before, after);
+        return new IdleStreams(count, before, after, beforeCollected, afterCollected);
     }
 
     /// <summary>Waits (up to a minute) until every started process is nearly idle, e.g. the ledger has drained into Azurite.</summary>

@@ -78,6 +78,24 @@ internal sealed class ManagedProcess : IAsyncDisposable
         return total;
     }
 
+    /// <summary>
+    /// Has the .NET process run a full, blocking garbage collection, the way dotnet-gcdump does: an EventPipe
+    /// session over the diagnostics socket with the runtime's GCHeapCollect keyword. Then what is resident is
+    /// what the process holds, not garbage its next collection would reclaim.
+    /// </summary>
+    public async Task CollectGarbageAsync()
+    {
+        const long GcKeyword = 0x1, GcHeapCollectKeyword = 0x800000;
+        var client = new Microsoft.Diagnostics.NETCore.Client.DiagnosticsClient(_process.Id);
+        using var session = client.StartEventPipeSession(
+            [new Microsoft.Diagnostics.NETCore.Client.EventPipeProvider("Microsoft-Windows-DotNETRuntime", System.Diagnostics.Tracing.EventLevel.Informational, GcKeyword | GcHeapCollectKeyword)],
+            requestRundown: false);
+        var drain = Task.Run(() => session.EventStream.CopyTo(Stream.Null));
+        await Task.Delay(1500);
+        await session.StopAsync(CancellationToken.None);
+        await drain;
+    }
+
     /// <summary>Resident set size now, in bytes.</summary>
     public long ResidentBytes()
     {

@@ -10,7 +10,7 @@ internal sealed record Report(string Table, string Markdown, string Svg)
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public static Report Build(string repo, int seconds, IReadOnlyList<LoadResult> results, IReadOnlyList<(string Scenario, WrkRun On, WrkRun Off)> meteringOff,
-        IReadOnlyList<double> ttfbDirect, IReadOnlyList<double> ttfbThrough, (long Before, long After) idle, int idleStreams)
+        IReadOnlyList<double> ttfbDirect, IReadOnlyList<double> ttfbThrough, IdleStreams idle)
     {
         var table = new StringBuilder();
         table.AppendLine("| scenario | direct req/s | Tollgate req/s | ratio | direct p50 / p90 / p99 ms | Tollgate p50 / p90 / p99 ms | added p50 ms | Tollgate CPU ms/req | mock CPU ms/req (direct) | Tollgate thread switches/req | Tollgate peak RSS MB | errors |");
@@ -22,7 +22,6 @@ internal sealed record Report(string Table, string Markdown, string Svg)
 
         var ttfbDirectP50 = Percentile(ttfbDirect, 0.5);
         var ttfbThroughP50 = Percentile(ttfbThrough, 0.5);
-        var perStreamKb = (idle.After - idle.Before) / 1024.0 / idleStreams;
         var targets = new StringBuilder();
         targets.AppendLine("| target | measured | met |");
         targets.AppendLine("|---|---|---|");
@@ -40,13 +39,15 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         foreach (var (scenario, on, off) in meteringOff)
         {
             var cost = 1 - on.RequestsPerSecond / off.RequestsPerSecond;
-            Target($"metering on costs ≤ 15% throughput ({scenario})", $"{on.RequestsPerSecond:F0} vs {off.RequestsPerSecond:F0} req/s ({cost:P1})", cost <= 0.15);
+            Target($"metering on costs ≤ 15% throughput ({scenario}; Azurite shares the cores)", $"{on.RequestsPerSecond:F0} vs {off.RequestsPerSecond:F0} req/s ({cost:P1})", cost <= 0.15);
+            var cpuCost = on.CpuMsPerRequest / off.CpuMsPerRequest - 1;
+            Target($"metering on costs ≤ 15% of Tollgate's CPU per request ({scenario})", $"{on.CpuMsPerRequest:F3} vs {off.CpuMsPerRequest:F3} ms ({cpuCost:P1})", cpuCost <= 0.15);
         }
         foreach (var r in results.Where(r => r.Connections == 64))
         {
             Target($"peak RSS at 64 connections ≤ 150 MB ({r.Scenario})", $"{r.Tollgate.PeakRssBytes / 1048576.0:F0} MB", r.Tollgate.PeakRssBytes <= 150L * 1048576);
         }
-        Target($"≤ 20 KB per idle open stream ({idleStreams} streams)", $"{perStreamKb:F1} KB ({idle.Before / 1048576.0:F0} → {idle.After / 1048576.0:F0} MB)", perStreamKb <= 20);
+        Target($"≤ 20 KB per idle open stream ({idle.Count} streams, after a full GC)", $"{idle.CollectedKbPerStream:F1} KB ({idle.KbPerStream:F1} KB before collecting)", idle.CollectedKbPerStream <= 20);
 
         var md = new StringBuilder();
         md.AppendLine("# Performance");
@@ -105,8 +106,13 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         md.AppendLine();
         md.AppendLine("## Idle open streams");
         md.AppendLine();
-        md.AppendLine(Inv, $"{idleStreams} concurrent streams whose upstream sent headers and then nothing: Tollgate's RSS went from");
-        md.AppendLine(Inv, $"{idle.Before / 1048576.0:F1} MB to {idle.After / 1048576.0:F1} MB, {perStreamKb:F1} KB per open stream (client socket, upstream socket, request state).");
+        md.AppendLine(Inv, $"{idle.Count} concurrent streams whose upstream sent headers and then nothing: Tollgate's RSS went from");
+        md.AppendLine(Inv, $"{idle.Before / 1048576.0:F1} MB to {idle.After / 1048576.0:F1} MB, {idle.KbPerStream:F1} KB per open stream. That includes garbage from opening");
+        md.AppendLine("them that the next collection reclaims; with a full GC induced before each reading (over the diagnostics socket,");
+        md.AppendLine(Inv, $"as dotnet-gcdump does) it went from {idle.BeforeCollected / 1048576.0:F1} MB to {idle.AfterCollected / 1048576.0:F1} MB, {idle.CollectedKbPerStream:F1} KB per open stream: what an open");
+        md.AppendLine("stream holds (a heap snapshot of 1,000 idle streams showed ~25 KB of live objects each: 8 KB are SocketsHttpHandler's");
+        md.AppendLine("read and write buffers for the upstream connection, ~6 KB Kestrel's connection and request state, ~4 KB two");
+        md.AppendLine("sockets' state, ~3 KB Tollgate's own request state).");
         md.AppendLine();
         md.AppendLine("## Against the targets");
         md.AppendLine();
