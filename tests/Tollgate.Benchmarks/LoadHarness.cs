@@ -103,6 +103,8 @@ internal static partial class LoadHarness
             }
             results = [.. results.OrderBy(r => r.Stream).ThenBy(r => r.Connections)];
 
+            // The 64-connection runs can leave the ledger draining a backlog into Azurite; the probe measures an idle box.
+            await WaitForQuietAsync(processes);
             var ttfbDirect = await ProbeTimeToFirstByteAsync($"http://127.0.0.1:{mockPort}", StreamModel, quick ? 100 : 300);
             var ttfbThrough = await ProbeTimeToFirstByteAsync($"http://127.0.0.1:{meteredPort}", "bench-stream", quick ? 100 : 300);
             var idle = await MeasureIdleStreamsAsync($"http://127.0.0.1:{meteredPort}", metered, idleStreams);
