@@ -92,6 +92,9 @@ if $smoke; then
   grep -q '"object":"chat.completion"' <<<"$plain" || { echo "Smoke: non-streaming call failed"; cat "$logs/tollgate.log"; exit 1; }
   grep -q 'data: \[DONE\]' <<<"$streamed" || { echo "Smoke: streaming call failed"; cat "$logs/tollgate.log"; exit 1; }
   [ "$(grep -o '"source":"reported"' <<<"$usage" | wc -l)" -ge 2 ] || { echo "Smoke: usage records missing"; cat "$logs/tollgate.log"; exit 1; }
+  # One log line per request, written by the batching console logger within 50 ms; never the key itself.
+  [ "$(grep -c 'ChatCompletionsHandler\[1000\] Request req_' "$logs/tollgate.log")" -ge 2 ] || { echo "Smoke: request log lines missing"; cat "$logs/tollgate.log"; exit 1; }
+  ! grep -qF -e "$key" -e "$admin_key" -e "$dev_account_key" "$logs/tollgate.log" || { echo "Smoke: a key appeared in the log"; exit 1; }
   echo "Local run smoke test: OK"
   exit 0
 fi
