@@ -98,11 +98,13 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
         {
             try
             {
-                Storage.StorageConnection.Parse(options.ConnectionString);
+                // The SDK parses it (no network call); its message is not echoed, as it may quote the string.
+                Storage.TableStorage.CreateServiceClient(options);
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
             {
-                return ValidateOptionsResult.Fail($"{Storage.StorageOptions.Section}:ConnectionString: {e.Message}");
+                return ValidateOptionsResult.Fail($"{Storage.StorageOptions.Section}:ConnectionString is not a storage connection string " +
+                    "(UseDevelopmentStorage=true, or DefaultEndpointsProtocol/AccountName/AccountKey[/TableEndpoint]); for managed identity set TableEndpoint instead.");
             }
         }
         else if (!string.IsNullOrWhiteSpace(options.TableEndpoint) && !Uri.TryCreate(options.TableEndpoint, UriKind.Absolute, out _))
@@ -119,10 +121,6 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
         if (options.BufferCapacity < 1)
         {
             failures.Add($"{S}:BufferCapacity must be at least 1.");
-        }
-        if (options.PartitionShards is < 1 or > 64)
-        {
-            failures.Add($"{S}:PartitionShards must be between 1 and 64.");
         }
         if (options.FlushInterval <= TimeSpan.Zero || options.MaxRetryDelay <= TimeSpan.Zero)
         {

@@ -36,7 +36,7 @@ internal static partial class LoadHarness
         var mockPort = FreePort();
         var meteredPort = FreePort();
         var unmeteredPort = FreePort();
-        var storage = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Tollgate.Storage.StorageConnection.DevelopmentKey};TableEndpoint=http://127.0.0.1:{azuritePort}/devstoreaccount1";
+        var storage = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{azuritePort}/devstoreaccount1";
 
         var processes = new List<ManagedProcess>();
         try

@@ -114,7 +114,7 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         {
             await ApiErrorWriter.WriteAsync(context.Response, new ApiError(e.Status, "invalid_request_error", e.Code, e.Message)).ConfigureAwait(false);
         }
-        catch (TableStorageException e) when (e.IsTransient)
+        catch (Exception e) when (TableStorage.IsOutage(e))
         {
             await ApiErrorWriter.WriteAsync(context.Response, ApiErrors.KeyVerificationUnavailable).ConfigureAwait(false);
         }

@@ -48,8 +48,7 @@ public static class TollgateServiceCollectionExtensions
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.IsConfigured)
         {
-            services.TryAddSingleton<ITableStore>(sp => TableStorageClient.Create(
-                sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<TableStorage>();
             services.TryAddSingleton<TableKeyStore>();
             services.TryAddSingleton(sp => new CachingKeyStore(sp.GetRequiredService<TableKeyStore>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IOptions<TollgateOptions>>().Value.KeyCacheTtl));

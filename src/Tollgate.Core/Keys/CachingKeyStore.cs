@@ -113,7 +113,7 @@ public sealed class CachingKeyStore(TableKeyStore inner, TimeProvider time, Time
         {
             await inner.TouchAsync(key, now, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is Storage.TableStorageException or HttpRequestException or IOException)
+        catch (Exception e) when (Storage.TableStorage.IsOutage(e) || e is Azure.RequestFailedException)
         {
             // Last-used is informational; the next touch will try again.
             _touched.TryRemove(key.Id, out _);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Tollgate.Storage;
+using Azure.Data.Tables;
 
 namespace Tollgate.Keys;
 
@@ -18,21 +18,31 @@ internal static class KeyEntity
     public static TableEntity ToLookupRow(ApiKey key)
     {
         var hex = key.Hash.ToHex();
-        return new TableEntity(HashPartition(hex), hex)
+        var row = new TableEntity(HashPartition(hex), hex)
         {
             ["KeyId"] = key.Id,
             ["Name"] = key.Name,
             ["Owner"] = key.Owner,
-            ["Models"] = key.AllowedModels is null ? null : JsonSerializer.Serialize(key.AllowedModels.Order(StringComparer.Ordinal).ToArray(), KeysJsonContext.Default.StringArray),
-            ["Rpm"] = key.RequestsPerMinute,
-            ["Tpm"] = key.TokensPerMinute,
-            ["MonthlyBudgetUsd"] = key.MonthlyBudgetUsd?.ToString(CultureInfo.InvariantCulture),
-            ["ExpiresAt"] = key.ExpiresAt,
             ["State"] = key.State.ToString(),
-            ["CreatedAt"] = key.CreatedAt,
-            ["LastUsedAt"] = key.LastUsedAt,
             ["DisplayPrefix"] = key.DisplayPrefix,
         };
+        // Absent, not null: a replaced row then has no stale value, and the service stores no empty properties.
+        SetIfPresent(row, "Models", key.AllowedModels is null ? null : JsonSerializer.Serialize(key.AllowedModels.Order(StringComparer.Ordinal).ToArray(), KeysJsonContext.Default.StringArray));
+        SetIfPresent(row, "Rpm", key.RequestsPerMinute);
+        SetIfPresent(row, "Tpm", key.TokensPerMinute);
+        SetIfPresent(row, "MonthlyBudgetUsd", key.MonthlyBudgetUsd?.ToString(CultureInfo.InvariantCulture));
+        SetIfPresent(row, "ExpiresAt", key.ExpiresAt);
+        SetIfPresent(row, "CreatedAt", key.CreatedAt);
+        SetIfPresent(row, "LastUsedAt", key.LastUsedAt);
+        return row;
+    }
+
+    private static void SetIfPresent(TableEntity row, string name, object? value)
+    {
+        if (value is not null)
+        {
+            row[name] = value;
+        }
     }
 
     public static TableEntity ToIndexRow(ApiKey key) => new(IdPartition, key.Id)

@@ -1,5 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using Azure;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Tollgate.Storage;
 
@@ -14,23 +16,22 @@ public sealed class TableKeyStore : IKeyStore
 {
     public const string KeyPrefix = "tg-";
 
-    private readonly ITableStore _store;
+    private readonly TableClient _table;
     private readonly KeyHasher _hasher;
     private readonly TimeProvider _time;
     private readonly TollgateOptions _options;
     private readonly SemaphoreSlim _tableGate = new(1, 1);
     private volatile bool _tableReady;
 
-    public TableKeyStore(ITableStore store, KeyHasher hasher, TimeProvider time, IOptions<StorageOptions> storage, IOptions<TollgateOptions> options)
+    public TableKeyStore(TableStorage storage, KeyHasher hasher, TimeProvider time, IOptions<TollgateOptions> options)
     {
-        _store = store;
+        _table = storage.Keys;
         _hasher = hasher;
         _time = time;
         _options = options.Value;
-        TableName = storage.Value.TablePrefix + "keys";
     }
 
-    public string TableName { get; }
+    public string TableName => _table.Name;
 
     public async ValueTask<ApiKey?> FindAsync(KeyHash hash, CancellationToken cancellationToken)
     {
@@ -39,9 +40,9 @@ public sealed class TableKeyStore : IKeyStore
         try
         {
             await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-            row = await _store.GetEntityAsync(TableName, KeyEntity.HashPartition(hex), hex, cancellationToken).ConfigureAwait(false);
+            row = await GetAsync(KeyEntity.HashPartition(hex), hex, cancellationToken).ConfigureAwait(false);
         }
-        catch (TableStorageException e) when (e.IsTransient)
+        catch (Exception e) when (TableStorage.IsOutage(e))
         {
             throw new KeyStoreUnavailableException(e);
         }
@@ -79,15 +80,15 @@ public sealed class TableKeyStore : IKeyStore
             Hash = _hasher.Compute(text),
         };
 
-        await _store.InsertAsync(TableName, KeyEntity.ToLookupRow(key), cancellationToken).ConfigureAwait(false);
+        await _table.AddEntityAsync(KeyEntity.ToLookupRow(key), cancellationToken).ConfigureAwait(false);
         try
         {
-            await _store.InsertAsync(TableName, KeyEntity.ToIndexRow(key), cancellationToken).ConfigureAwait(false);
+            await _table.AddEntityAsync(KeyEntity.ToIndexRow(key), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Without its index row the key could not be managed: take the lookup row back out.
-            await _store.DeleteAsync(TableName, KeyEntity.HashPartition(key.Hash.ToHex()), key.Hash.ToHex(), "*", CancellationToken.None).ConfigureAwait(false);
+            await _table.DeleteEntityAsync(KeyEntity.HashPartition(key.Hash.ToHex()), key.Hash.ToHex(), ETag.All, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
         return new CreatedKey(key, text);
@@ -100,12 +101,16 @@ public sealed class TableKeyStore : IKeyStore
     public async Task<(IReadOnlyList<ApiKey> Keys, string? ContinuationToken)> ListAsync(string? owner, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var filter = TableFilter.And(
-            TableFilter.Compare("PartitionKey", "ge", "k"),
-            TableFilter.Compare("PartitionKey", "lt", "l"),
-            owner is null ? null : TableFilter.Equal("Owner", owner));
-        var page = await _store.QueryAsync(TableName, new TableQuery(filter, Top: Math.Clamp(pageSize, 1, 1000)), continuationToken, cancellationToken).ConfigureAwait(false);
-        return (page.Entities.Select(KeyEntity.FromLookupRow).ToList(), page.ContinuationToken);
+        var filter = owner is null
+            ? TableClient.CreateQueryFilter($"PartitionKey ge {"k"} and PartitionKey lt {"l"}")
+            : TableClient.CreateQueryFilter($"PartitionKey ge {"k"} and PartitionKey lt {"l"} and Owner eq {owner}");
+        var size = Math.Clamp(pageSize, 1, 1000);
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, size, cancellationToken: cancellationToken)
+            .AsPages(PageToken.Decode(continuationToken), size).ConfigureAwait(false))
+        {
+            return (page.Values.Select(KeyEntity.FromLookupRow).ToList(), PageToken.Encode(page.ContinuationToken));
+        }
+        return ([], null);
     }
 
     public Task<ApiKey> UpdateAsync(string id, KeyChanges changes, CancellationToken cancellationToken)
@@ -160,7 +165,7 @@ public sealed class TableKeyStore : IKeyStore
                 DisplayPrefix = key.DisplayPrefix, Hash = key.Hash,
             };
         }, cancellationToken).ConfigureAwait(false);
-        await _store.UpsertAsync(TableName, KeyEntity.ToIndexRow(updated), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await _table.UpsertEntityAsync(KeyEntity.ToIndexRow(updated), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         return updated;
     }
 
@@ -171,9 +176,9 @@ public sealed class TableKeyStore : IKeyStore
         var row = new TableEntity(KeyEntity.HashPartition(hex), hex) { ["LastUsedAt"] = when };
         try
         {
-            await _store.UpdateAsync(TableName, row, TableUpdateMode.Merge, "*", cancellationToken).ConfigureAwait(false);
+            await _table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
-        catch (TableStorageException e) when (e.IsNotFound)
+        catch (RequestFailedException e) when (e.Status == 404)
         {
             // A key from configuration, or one deleted meanwhile: nothing to touch.
         }
@@ -188,47 +193,46 @@ public sealed class TableKeyStore : IKeyStore
             var updated = change(current.Key);
             try
             {
-                await _store.UpdateAsync(TableName, KeyEntity.ToLookupRow(updated), TableUpdateMode.Replace, current.ETag, cancellationToken).ConfigureAwait(false);
+                await _table.UpdateEntityAsync(KeyEntity.ToLookupRow(updated), current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                 return updated;
             }
-            catch (TableStorageException e) when (e.IsPreconditionFailed && attempt < 5)
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < 5)
             {
                 // Someone else changed the key between our read and write (e.g. a last-used touch): read again.
             }
         }
     }
 
-    private async Task<(ApiKey Key, string ETag)?> ReadAsync(string id, CancellationToken cancellationToken)
+    private async Task<(ApiKey Key, ETag ETag)?> ReadAsync(string id, CancellationToken cancellationToken)
     {
         if (!IsValidId(id))
         {
             return null;
         }
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var index = await _store.GetEntityAsync(TableName, KeyEntity.IdPartition, id, cancellationToken).ConfigureAwait(false);
+        var index = await GetAsync(KeyEntity.IdPartition, id, cancellationToken).ConfigureAwait(false);
         if (index?.GetString("Hash") is not { } hex || hex.Length != 64)
         {
             return null;
         }
-        var row = await _store.GetEntityAsync(TableName, KeyEntity.HashPartition(hex), hex, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : (KeyEntity.FromLookupRow(row), row.ETag ?? "*");
+        var row = await GetAsync(KeyEntity.HashPartition(hex), hex, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : (KeyEntity.FromLookupRow(row), row.ETag);
+    }
+
+    private async Task<TableEntity?> GetAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
     }
 
     private async Task EnsureOwnerHasRoomAsync(string owner, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.And(
-            TableFilter.Equal("PartitionKey", KeyEntity.IdPartition),
-            TableFilter.Equal("Owner", owner),
-            TableFilter.Equal("State", nameof(KeyState.Active)));
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {KeyEntity.IdPartition} and Owner eq {owner} and State eq {nameof(KeyState.Active)}");
         var active = 0;
-        string? token = null;
-        do
+        await foreach (var _ in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var page = await _store.QueryAsync(TableName, new TableQuery(filter, ["RowKey"]), token, cancellationToken).ConfigureAwait(false);
-            active += page.Entities.Count;
-            token = page.ContinuationToken;
+            active++;
         }
-        while (token is not null);
 
         if (active >= _options.MaxActiveKeysPerOwner)
         {
@@ -248,7 +252,7 @@ public sealed class TableKeyStore : IKeyStore
         {
             if (!_tableReady)
             {
-                await _store.CreateTableIfNotExistsAsync(TableName, cancellationToken).ConfigureAwait(false);
+                await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
                 _tableReady = true;
             }
         }

@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
 using System.Threading.Channels;
+using Azure;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,26 +11,29 @@ using Tollgate.Storage;
 namespace Tollgate.Usage;
 
 /// <summary>
-/// The durable usage ledger: records are queued in memory, grouped by partition and written as entity
-/// group transactions (at most 100 per batch) within about a second, off the response path. Writes are
-/// idempotent by request id: a batch that fails because a row already exists (an earlier attempt landed)
-/// drops that row and resubmits the rest. While storage fails, records wait and are retried with backoff;
-/// the wait is bounded by <see cref="UsageLedgerOptions.BufferCapacity"/>, past which requests are
-/// refused. On graceful shutdown the queue is drained.
+/// The durable usage ledger: records are queued in memory and, about once a second, packed into usage pages
+/// (<see cref="UsagePage"/>: up to about a thousand records of one key and 5-minute bucket per entity) written
+/// as entity group transactions, off the response path. A page's row key is fixed when it is formed and the
+/// write is an upsert, so a retried write (an earlier attempt that landed unseen) replaces the same row and never
+/// doubles a record. While storage fails, pages wait and are retried with backoff; the wait is bounded by
+/// <see cref="UsageLedgerOptions.BufferCapacity"/> records, past which requests are refused. On graceful
+/// shutdown everything queued is written.
 /// </summary>
 public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyncDisposable
 {
-    private const int MaxBatch = 100;
-    private const int MaxRecordsPerFlush = 5_000;
-    private const int ConcurrentBatches = 8;
+    /// <summary>A page's records travel base64-encoded: 32 full pages stay under the 4 MiB transaction limit.</summary>
+    private const int MaxPagesPerTransaction = 32;
+    private const int MaxRecordsPerFlush = 20_000;
+    private const int ConcurrentBatches = 4;
 
-    private readonly ITableStore _store;
-    private readonly string _table;
+    private readonly TableClient _table;
     private readonly UsageLedgerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TableUsageLedger> _logger;
+    private readonly string _writerId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
     private readonly Channel<UsageRecord> _queue = Channel.CreateUnbounded<UsageRecord>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _abandon = new();
+    private long _sequence;
     private int _outstanding;
     private int _queued;
     private volatile bool _stopping;
@@ -36,17 +42,15 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
     private int _disposed;
     private Task? _writer;
 
-    public TableUsageLedger(ITableStore store, IOptions<StorageOptions> storage, IOptions<UsageLedgerOptions> options, TimeProvider time, ILogger<TableUsageLedger> logger)
+    public TableUsageLedger(TableStorage storage, IOptions<UsageLedgerOptions> options, TimeProvider time, ILogger<TableUsageLedger> logger)
     {
-        _store = store;
-        _table = storage.Value.TablePrefix + "usage";
+        _table = storage.Usage;
         _options = options.Value;
         _time = time;
         _logger = logger;
     }
 
-    public string TableName => _table;
-
+    public string TableName => _table.Name;
     /// <summary>Records reserved or queued and not yet durable.</summary>
     public int Outstanding => Volatile.Read(ref _outstanding);
 
@@ -162,14 +166,14 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
     }
 
     /// <summary>
-    /// Writes records grouped by partition, several batches at a time (partitions are independent in Table
-    /// Storage), each retried until it lands.
+    /// Packs records into pages, groups the pages by partition into transactions and writes those, several at a
+    /// time (partitions are independent in Table Storage), each retried until it lands.
     /// </summary>
     private async Task WriteAsync(List<UsageRecord> records)
     {
-        var batches = records
-            .GroupBy(r => UsageEntity.PartitionKey(r, _options.PartitionShards))
-            .SelectMany(partition => partition.Chunk(MaxBatch))
+        var batches = Paginate(records)
+            .GroupBy(page => page.Entity.PartitionKey)
+            .SelectMany(partition => partition.Chunk(MaxPagesPerTransaction))
             .Select(chunk => chunk.ToList())
             .ToList();
         if (batches.Count == 1)
@@ -181,7 +185,42 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
             async (batch, _) => await WriteBatchAsync(batch).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    private async Task WriteBatchAsync(List<UsageRecord> batch)
+    private List<Page> Paginate(List<UsageRecord> records)
+    {
+        var formedAt = _time.GetUtcNow();
+        var pages = new List<Page>();
+        var open = new Dictionary<(long Bucket, string KeyId), (UsageRecordCodec.Writer Writer, UsageRecord First)>();
+        foreach (var record in records)
+        {
+            var slot = (UsagePage.BucketStart(record.StartedAt), record.KeyId);
+            if (!open.TryGetValue(slot, out var page))
+            {
+                page = (new UsageRecordCodec.Writer(4096), record);
+                open.Add(slot, page);
+            }
+            if (!page.Writer.TryAdd(record, UsagePage.MaxRecordBytes))
+            {
+                pages.Add(Close(page.Writer, page.First, formedAt));
+                page = (new UsageRecordCodec.Writer(UsagePage.MaxRecordBytes + 1024), record);
+                page.Writer.TryAdd(record, UsagePage.MaxRecordBytes);
+                open[slot] = page;
+            }
+        }
+        foreach (var page in open.Values)
+        {
+            pages.Add(Close(page.Writer, page.First, formedAt));
+        }
+        return pages;
+    }
+
+    private Page Close(UsageRecordCodec.Writer writer, UsageRecord first, DateTimeOffset formedAt)
+    {
+        var partition = UsagePage.PartitionKey(UsagePage.Bucket(first.StartedAt), first.KeyId);
+        var row = UsagePage.RowKey(formedAt, _writerId, Interlocked.Increment(ref _sequence));
+        return new Page(UsagePage.ToEntity(partition, row, first.KeyId, writer.Count, writer.Written), writer.Count, first.RequestId);
+    }
+
+    private async Task WriteBatchAsync(List<Page> batch)
     {
         var attempt = 0;
         while (batch.Count > 0)
@@ -190,58 +229,56 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
             {
                 if (!_tableReady)
                 {
-                    await _store.CreateTableIfNotExistsAsync(_table, _abandon.Token).ConfigureAwait(false);
+                    await _table.CreateIfNotExistsAsync(_abandon.Token).ConfigureAwait(false);
                     _tableReady = true;
                 }
-                var actions = batch.Select(r => new TableAction(TableActionType.Insert, UsageEntity.ToEntity(r, _options.PartitionShards))).ToList();
-                await _store.SubmitTransactionAsync(_table, actions, _abandon.Token).ConfigureAwait(false);
-                Settle(batch.Count);
+                await _table.SubmitTransactionAsync(
+                    batch.Select(page => new TableTransactionAction(TableTransactionActionType.UpsertReplace, page.Entity)), _abandon.Token).ConfigureAwait(false);
+                Settle(batch.Sum(page => page.Count));
                 return;
             }
-            catch (TableStorageException e) when (e.FailedIndex is { } index && index < batch.Count && (e.IsAlreadyExists || e.Status == 400))
+            catch (RequestFailedException e) when (e.Status is 400 or 413 && FailedIndex(e, batch.Count) is { } index)
             {
-                // The row exists (an earlier attempt landed) or storage refuses this one entity: set it aside, resubmit the rest.
-                var record = batch[index];
+                // Storage refuses this one page (it never does for pages the ledger forms): set it aside, loudly, and resubmit the rest.
+                var page = batch[index];
                 batch.RemoveAt(index);
-                Settle(1);
-                if (e.IsAlreadyExists)
-                {
-                    LogAlreadyStored(_logger, record.RequestId);
-                }
-                else
-                {
-                    LogRecordRejected(_logger, record.RequestId, record.KeyId, record.PromptTokens, record.CompletionTokens, e.Status, e.ErrorCode ?? "");
-                }
+                Settle(page.Count);
+                LogPageRejected(_logger, page.Count, page.FirstRequestId, page.Entity.PartitionKey, e.Status, e.ErrorCode ?? "");
             }
             catch (Exception e) when (!_abandon.IsCancellationRequested)
             {
-                if (e is TableStorageException { Status: 404 })
+                if (e is RequestFailedException { Status: 404 })
                 {
                     _tableReady = false; // the table is gone (deleted, or a fresh emulator): create it again
                 }
                 attempt++;
                 var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(attempt, 10))));
-                var status = e is TableStorageException tse ? tse.Status : 0;
-                LogWriteFailed(_logger, batch.Count, status, attempt, delay.TotalSeconds);
+                var status = e is RequestFailedException failed ? failed.Status : 0;
+                LogWriteFailed(_logger, batch.Sum(page => page.Count), status, attempt, delay.TotalSeconds);
                 await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>The page a refused transaction names; a lone page when the transaction names none.</summary>
+    private static int? FailedIndex(RequestFailedException e, int count) =>
+        e is TableTransactionFailedException { FailedTransactionActionIndex: { } index } && index < count ? index
+        : count == 1 ? 0
+        : null;
 
     private void Settle(int count) => Interlocked.Add(ref _outstanding, -count);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Usage ledger: writing {Count} records failed (status {Status}), attempt {Attempt}; retrying in {DelaySeconds:0.0} s")]
     private static partial void LogWriteFailed(ILogger logger, int count, int status, int attempt, double delaySeconds);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Usage ledger: record {RequestId} was already stored (an earlier attempt landed)")]
-    private static partial void LogAlreadyStored(ILogger logger, string requestId);
-
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Usage ledger: storage rejected record {RequestId} (key {KeyId}, prompt {PromptTokens}, completion {CompletionTokens}) with {Status} {ErrorCode}")]
-    private static partial void LogRecordRejected(ILogger logger, string requestId, string keyId, long promptTokens, long completionTokens, int status, string errorCode);
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Usage ledger: storage refused a page of {Count} records (first {RequestId}, partition {PartitionKey}) with {Status} {ErrorCode}")]
+    private static partial void LogPageRejected(ILogger logger, int count, string requestId, string partitionKey, int status, string errorCode);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Usage ledger: record {RequestId} (key {KeyId}, prompt {PromptTokens}, completion {CompletionTokens}) arrived after shutdown and was not stored")]
     private static partial void LogRecordLost(ILogger logger, string requestId, string keyId, long promptTokens, long completionTokens);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Usage ledger: shutdown deadline reached with {Count} records not stored")]
     private static partial void LogNotDrained(ILogger logger, int count);
+
+    private sealed record Page(TableEntity Entity, int Count, string FirstRequestId);
 }

@@ -11,9 +11,6 @@ public sealed class UsageLedgerOptions
     /// <summary>Longest a record waits before its batch is written.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Partitions per key and 5-minute bucket, so one hot key spreads over several partitions.</summary>
-    public int PartitionShards { get; set; } = 4;
-
     /// <summary>Longest wait between retries while storage is failing.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OpenAI.Chat;
-using Tollgate.Storage;
 using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.EndToEnd;
@@ -109,16 +108,16 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         await using var host = await GatewayHost.StartAsync(s => s["Tollgate:Usage:FlushInterval"] = "00:00:05", azurite.ConnectionString, prefix);
 
         var ids = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => SendAsync(host, Chat(GatewayHost.Key, "gpt-test", stream: i % 2 == 0))));
-        var store = azurite.CreateClient();
-        Assert.True((await TableRows.ReadAllAsync(store, prefix + "usage")).Count < 40, "records were already written; the test would prove nothing");
+        var usage = azurite.CreateStorage(prefix).Usage;
+        Assert.True((await TableRows.ReadUsageAsync(usage)).Count < 40, "records were already written; the test would prove nothing");
 
         await host.StopGatewayAsync(); // drains the ledger
-        var rows = await TableRows.ReadAllAsync(store, prefix + "usage");
-        Assert.Equal(ids.Order(), rows.Select(r => r.RowKey).Order());
+        var records = await TableRows.ReadUsageAsync(usage);
+        Assert.Equal(ids.Order(), records.Select(r => r.RequestId).Order());
 
         await host.StartGatewayAsync();
         await SendAsync(host, Chat(GatewayHost.Key, "gpt-test", stream: false));
-        Assert.Equal(41, (await TableRows.WaitForAsync(store, prefix + "usage", 41)).Count);
+        Assert.Equal(41, (await TableRows.WaitForUsageAsync(usage, 41)).Count);
     }
 
     [Fact]
@@ -127,10 +126,10 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         await using var storage = await AzuriteInstance.StartAsync(persistent: true);
         const string prefix = "outage";
         await using var host = await GatewayHost.StartAsync(null, storage.ConnectionString, prefix);
-        var store = TableStorageClient.Create(new StorageOptions { ConnectionString = storage.ConnectionString }, TimeProvider.System);
+        var usage = storage.CreateStorage(prefix).Usage;
 
         var before = await Task.WhenAll(Enumerable.Range(0, 15).Select(_ => SendAsync(host, Chat(GatewayHost.Key, "gpt-test", stream: false))));
-        Assert.Equal(15, (await TableRows.WaitForAsync(store, prefix + "usage", 15)).Count);
+        Assert.Equal(15, (await TableRows.WaitForUsageAsync(usage, 15)).Count);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await storage.StopAsync();
@@ -151,13 +150,13 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         TestContext.Current.TestOutputHelper?.WriteLine($"requests done after {clock.ElapsedMilliseconds} ms");
         await storage.StartAsync();
         TestContext.Current.TestOutputHelper?.WriteLine($"restarted after {clock.ElapsedMilliseconds} ms");
-        var rows = await TableRows.WaitForAsync(store, prefix + "usage", 35);
-        TestContext.Current.TestOutputHelper?.WriteLine($"rows after {clock.ElapsedMilliseconds} ms: {rows.Count}");
+        var records = await TableRows.WaitForUsageAsync(usage, 35);
+        TestContext.Current.TestOutputHelper?.WriteLine($"records after {clock.ElapsedMilliseconds} ms: {records.Count}");
         foreach (var line in host.Logs.Lines.Where(l => l.EventId.Id >= 3000))
         {
             TestContext.Current.TestOutputHelper?.WriteLine(line.Message);
         }
-        Assert.Equal(before.Concat(during).Order(), rows.Select(r => r.RowKey).Order());
+        Assert.Equal(before.Concat(during).Order(), records.Select(r => r.RequestId).Order());
     }
 
     [Fact]
@@ -182,7 +181,7 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         Assert.Equal(before, (await host.AllUpstreamRequestsAsync()).Count); // nothing was forwarded
 
         await storage.StartAsync();
-        var store = TableStorageClient.Create(new StorageOptions { ConnectionString = storage.ConnectionString }, TimeProvider.System);
+        var usage = storage.CreateStorage("full").Usage;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         HttpStatusCode status;
         do
@@ -193,7 +192,7 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         }
         while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.True((await TableRows.WaitForAsync(store, "fullusage", 6)).Count >= 6);
+        Assert.True((await TableRows.WaitForUsageAsync(usage, 6)).Count >= 6);
     }
 
     [Fact]
@@ -210,13 +209,17 @@ public sealed class LedgerTests(AzuriteFixture azurite)
         await SendAsync(host, Chat(secret, "gpt-test", stream: false, content: prompt, extra: ",\"top_p\":3"));
         await admin.WaitForUsageAsync(keyId, 3);
 
-        var store = azurite.CreateClient();
-        var rows = await TableRows.WaitForAsync(store, prefix + "usage", 4);
-        rows.AddRange(await TableRows.ReadAllAsync(store, prefix + "keys"));
-        var everything = string.Join("\n", rows.Select(r => JsonSerializer.Serialize(r.Properties.ToDictionary(p => p.Key, p => p.Value?.ToString())) + r.PartitionKey + r.RowKey))
+        var storage = azurite.CreateStorage(prefix);
+        Assert.Equal(4, (await TableRows.WaitForUsageAsync(storage.Usage, 4)).Count);
+        var rows = await TableRows.ReadAllAsync(storage.Usage);
+        rows.AddRange(await TableRows.ReadAllAsync(storage.Keys));
+        // Every stored byte as text (usage pages are binary: their bytes as Latin-1 and UTF-8 both), then every log line.
+        var everything = string.Join("\n", rows.SelectMany(r => r.Select(p => p.Key + "=" + (p.Value is byte[] bytes
+                             ? System.Text.Encoding.Latin1.GetString(bytes) + System.Text.Encoding.UTF8.GetString(bytes)
+                             : Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)))))
                          + string.Join("\n", host.Logs.Lines.Select(l => l.Message));
         Assert.Contains(keyId, everything, StringComparison.Ordinal);
-        foreach (var sentinel in new[] { "PROMPTSENTINEL", secret, secret[^43..], GatewayHost.Key, GatewayHost.UpstreamSecret, GatewayHost.AdminKey, "acct_secret_42", "SENTINEL", StorageConnection.DevelopmentKey })
+        foreach (var sentinel in new[] { "PROMPTSENTINEL", secret, secret[^43..], GatewayHost.Key, GatewayHost.UpstreamSecret, GatewayHost.AdminKey, "acct_secret_42", "SENTINEL", AzuriteInstance.DevelopmentKey })
         {
             Assert.DoesNotContain(sentinel, everything, StringComparison.Ordinal);
         }

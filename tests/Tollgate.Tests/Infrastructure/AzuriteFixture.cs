@@ -16,8 +16,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>A table prefix no other test uses (letters and digits, as table names require).</summary>
     public string UniquePrefix() => "t" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "x" + Interlocked.Increment(ref _counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    public TableStorageClient CreateClient() =>
-        TableStorageClient.Create(new StorageOptions { ConnectionString = ConnectionString }, TimeProvider.System);
+    /// <summary>Tollgate's tables under <paramref name="prefix"/>, through the SDK as the gateway builds it; optionally over <paramref name="handler"/>.</summary>
+    public TableStorage CreateStorage(string prefix, HttpMessageHandler? handler = null) => Azurite.CreateStorage(prefix, handler);
 
     public async ValueTask InitializeAsync() => Azurite = await AzuriteInstance.StartAsync();
 

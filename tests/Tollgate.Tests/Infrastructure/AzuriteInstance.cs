@@ -23,8 +23,23 @@ public sealed class AzuriteInstance : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Azurite's published, fixed development account key (not a secret).</summary>
+    public const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Tollgate.Storage.StorageConnection.DevelopmentKey};TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={DevelopmentKey};TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+
+    /// <summary>Tollgate's tables under <paramref name="prefix"/>, through the SDK as the gateway builds it; optionally over <paramref name="handler"/>.</summary>
+    public Tollgate.Storage.TableStorage CreateStorage(string prefix, HttpMessageHandler? handler = null)
+    {
+        var options = Tollgate.Storage.TableStorage.CreateClientOptions();
+        if (handler is not null)
+        {
+            options.Transport = new Azure.Core.Pipeline.HttpClientTransport(handler);
+        }
+        var service = Tollgate.Storage.TableStorage.CreateServiceClient(new Tollgate.Storage.StorageOptions { ConnectionString = ConnectionString }, options);
+        return new Tollgate.Storage.TableStorage(service, prefix);
+    }
 
     public bool IsRunning => _process is { HasExited: false };
 

@@ -1,4 +1,6 @@
-using Tollgate.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Tollgate.Usage;
 
 namespace Tollgate.Tests.Infrastructure;
 
@@ -6,38 +8,36 @@ namespace Tollgate.Tests.Infrastructure;
 public static class TableRows
 {
     /// <summary>All rows of a table; none when the table does not exist yet.</summary>
-    public static async Task<List<TableEntity>> ReadAllAsync(ITableStore store, string table)
+    public static async Task<List<TableEntity>> ReadAllAsync(TableClient table)
     {
         var rows = new List<TableEntity>();
-        string? token = null;
-        do
+        try
         {
-            TablePage page;
-            try
+            await foreach (var row in table.QueryAsync<TableEntity>(cancellationToken: TestContext.Current.CancellationToken))
             {
-                page = await store.QueryAsync(table, new TableQuery(), token, TestContext.Current.CancellationToken);
+                rows.Add(row);
             }
-            catch (TableStorageException e) when (e.IsNotFound)
-            {
-                return rows;
-            }
-            rows.AddRange(page.Entities);
-            token = page.ContinuationToken;
         }
-        while (token is not null);
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+        }
         return rows;
     }
 
-    /// <summary>Polls (bounded) until the table holds at least <paramref name="count"/> rows.</summary>
-    public static async Task<List<TableEntity>> WaitForAsync(ITableStore store, string table, int count, TimeSpan? timeout = null)
+    /// <summary>Every usage record in a usage table, unpacked from its pages.</summary>
+    public static async Task<List<UsageRecord>> ReadUsageAsync(TableClient usage) =>
+        (await ReadAllAsync(usage)).SelectMany(UsagePage.Records).ToList();
+
+    /// <summary>Polls (bounded) until the usage table holds at least <paramref name="count"/> records.</summary>
+    public static async Task<List<UsageRecord>> WaitForUsageAsync(TableClient usage, int count, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
-            var rows = await ReadAllAsync(store, table);
-            if (rows.Count >= count || DateTime.UtcNow > deadline)
+            var records = await ReadUsageAsync(usage);
+            if (records.Count >= count || DateTime.UtcNow > deadline)
             {
-                return rows;
+                return records;
             }
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }

@@ -1,6 +1,8 @@
+using System.Net;
+using System.Text.Json;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Tollgate.Keys;
-using Tollgate.Storage;
 using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.Keys;
@@ -11,12 +13,12 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
 
-    private (TableKeyStore Store, CachingKeyStore Cache, ManualTimeProvider Clock, CountingTableStore Counter) Create(ITableStore? tables = null)
+    private (TableKeyStore Store, CachingKeyStore Cache, ManualTimeProvider Clock, StorageHandler Counter) Create()
     {
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
-        var counter = new CountingTableStore(tables ?? azurite.CreateClient());
+        var counter = new StorageHandler();
         var options = Options.Create(new TollgateOptions());
-        var store = new TableKeyStore(counter, new KeyHasher(options), clock, Options.Create(new StorageOptions { TablePrefix = azurite.UniquePrefix() }), options);
+        var store = new TableKeyStore(azurite.CreateStorage(azurite.UniquePrefix(), counter), new KeyHasher(options), clock, options);
         return (store, new CachingKeyStore(store, clock, Ttl), clock, counter);
     }
 
@@ -28,12 +30,12 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
         var hash = new KeyHasher(Options.Create(new TollgateOptions())).Compute(created.Text);
 
         Assert.Equal(created.Key.Id, (await cache.FindAsync(hash, Ct))?.Id);
-        var reads = counter.Reads;
+        var reads = counter.PointReads;
         for (var i = 0; i < 10; i++)
         {
             Assert.NotNull(await cache.FindAsync(hash, Ct));
         }
-        Assert.Equal(reads, counter.Reads);
+        Assert.Equal(reads, counter.PointReads);
 
         await store.SetStateAsync(created.Key.Id, KeyState.Revoked, Ct);
         Assert.NotNull(await cache.FindAsync(hash, Ct)); // still cached: revocation takes up to the TTL
@@ -49,19 +51,18 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
         var (_, cache, clock, counter) = Create();
         var unknown = KeyHash.Compute("tg-unknown");
         Assert.Null(await cache.FindAsync(unknown, Ct));
-        var reads = counter.Reads;
+        var reads = counter.PointReads;
         Assert.Null(await cache.FindAsync(unknown, Ct));
-        Assert.Equal(reads, counter.Reads);
+        Assert.Equal(reads, counter.PointReads);
         clock.Advance(Ttl / 5 + TimeSpan.FromSeconds(1));
         Assert.Null(await cache.FindAsync(unknown, Ct));
-        Assert.True(counter.Reads > reads);
+        Assert.True(counter.PointReads > reads);
     }
 
     [Fact]
     public async Task StorageDown_KnownKeyKeepsWorking_UnknownKeyIsUnavailableNot401()
     {
-        var failing = new CountingTableStore(azurite.CreateClient());
-        var (store, cache, clock, _) = Create(failing);
+        var (store, cache, clock, failing) = Create();
         var created = await store.CreateAsync(new NewKey("k", "owner-2"), Ct);
         var hash = new KeyHasher(Options.Create(new TollgateOptions())).Compute(created.Text);
         Assert.NotNull(await cache.FindAsync(hash, Ct));
@@ -81,10 +82,10 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
         var (store, cache, _, counter) = Create();
         var created = await store.CreateAsync(new NewKey("k", "owner-3"), Ct);
         var hash = new KeyHasher(Options.Create(new TollgateOptions())).Compute(created.Text);
-        var reads = counter.Reads;
+        var reads = counter.PointReads;
         var found = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => cache.FindAsync(hash, Ct).AsTask()));
         Assert.All(found, k => Assert.Equal(created.Key.Id, k?.Id));
-        Assert.InRange(counter.Reads - reads, 1, 5);
+        Assert.InRange(counter.PointReads - reads, 1, 5);
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
         var rows = new SynchronousRows();
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
         var options = Options.Create(new TollgateOptions());
-        var store = new TableKeyStore(rows, new KeyHasher(options), clock, Options.Create(new StorageOptions()), options);
+        var store = new TableKeyStore(azurite.CreateStorage("sync", new StorageHandler(rows.Answer)), new KeyHasher(options), clock, options);
         var cache = new CachingKeyStore(store, clock, Ttl);
         var hash = KeyHash.Compute("tg-sync");
         var key = new ApiKey { Id = "k1", Hash = hash, State = KeyState.Active };
@@ -109,53 +110,27 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
         Assert.Null(await cache.FindAsync(hash, Ct));
     }
 
-    /// <summary>Answers point reads synchronously from one settable row.</summary>
-    private sealed class SynchronousRows : ITableStore
+    /// <summary>Answers every Table request at once (a completed task) from one settable row: a point read finds it or 404s.</summary>
+    private sealed class SynchronousRows
     {
         public TableEntity? Row { get; set; }
 
-        public Task CreateTableIfNotExistsAsync(string table, CancellationToken ct) => Task.CompletedTask;
-        public Task<TableEntity?> GetEntityAsync(string table, string pk, string rk, CancellationToken ct) =>
-            Task.FromResult(Row is not null && Row.PartitionKey == pk && Row.RowKey == rk ? Row : null);
-        public Task<string?> InsertAsync(string table, TableEntity entity, CancellationToken ct) => throw new NotSupportedException();
-        public Task<string?> UpsertAsync(string table, TableEntity entity, TableUpdateMode mode, CancellationToken ct) => throw new NotSupportedException();
-        public Task<string?> UpdateAsync(string table, TableEntity entity, TableUpdateMode mode, string ifMatch, CancellationToken ct) => Task.FromResult<string?>("etag");
-        public Task DeleteAsync(string table, string pk, string rk, string ifMatch, CancellationToken ct) => throw new NotSupportedException();
-        public Task<TablePage> QueryAsync(string table, TableQuery query, string? token, CancellationToken ct) => throw new NotSupportedException();
-        public Task SubmitTransactionAsync(string table, IReadOnlyList<TableAction> actions, CancellationToken ct) => throw new NotSupportedException();
-    }
-
-    /// <summary>Counts point reads, and can fail every call like a storage outage.</summary>
-    private sealed class CountingTableStore(ITableStore inner) : ITableStore
-    {
-        private int _reads;
-
-        public int Reads => Volatile.Read(ref _reads);
-
-        public bool Fail { get; set; }
-
-        private void Check()
+        public HttpResponseMessage Answer(HttpRequestMessage request)
         {
-            if (Fail)
+            var row = Row;
+            var path = Uri.UnescapeDataString(request.RequestUri!.AbsolutePath);
+            if (request.Method != HttpMethod.Get || row is null || !path.Contains($"(PartitionKey='{row.PartitionKey}',RowKey='{row.RowKey}')", StringComparison.Ordinal))
             {
-                throw new TableStorageException(503, "ServerBusy", "simulated outage");
+                return new HttpResponseMessage(request.Method == HttpMethod.Get ? HttpStatusCode.NotFound : HttpStatusCode.NoContent) { RequestMessage = request };
             }
+            var body = new Dictionary<string, object?>(row.Where(p => p.Key is not ("odata.etag" or "Timestamp")).Select(p => KeyValuePair.Create(p.Key, (object?)(p.Value is DateTimeOffset d ? d.ToString("O") : p.Value))));
+            var response = new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                RequestMessage = request,
+                Content = new StringContent(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json"),
+            };
+            response.Headers.ETag = new System.Net.Http.Headers.EntityTagHeaderValue("\"1\"", isWeak: true);
+            return response;
         }
-
-        public Task CreateTableIfNotExistsAsync(string table, CancellationToken ct) { Check(); return inner.CreateTableIfNotExistsAsync(table, ct); }
-
-        public Task<TableEntity?> GetEntityAsync(string table, string pk, string rk, CancellationToken ct)
-        {
-            Check();
-            Interlocked.Increment(ref _reads);
-            return inner.GetEntityAsync(table, pk, rk, ct);
-        }
-
-        public Task<string?> InsertAsync(string table, TableEntity entity, CancellationToken ct) { Check(); return inner.InsertAsync(table, entity, ct); }
-        public Task<string?> UpsertAsync(string table, TableEntity entity, TableUpdateMode mode, CancellationToken ct) { Check(); return inner.UpsertAsync(table, entity, mode, ct); }
-        public Task<string?> UpdateAsync(string table, TableEntity entity, TableUpdateMode mode, string ifMatch, CancellationToken ct) { Check(); return inner.UpdateAsync(table, entity, mode, ifMatch, ct); }
-        public Task DeleteAsync(string table, string pk, string rk, string ifMatch, CancellationToken ct) { Check(); return inner.DeleteAsync(table, pk, rk, ifMatch, ct); }
-        public Task<TablePage> QueryAsync(string table, TableQuery query, string? token, CancellationToken ct) { Check(); return inner.QueryAsync(table, query, token, ct); }
-        public Task SubmitTransactionAsync(string table, IReadOnlyList<TableAction> actions, CancellationToken ct) { Check(); return inner.SubmitTransactionAsync(table, actions, ct); }
     }
 }
