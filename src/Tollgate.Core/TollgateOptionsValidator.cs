@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Tollgate;
 
 /// <summary>Fails start-up on a configuration Tollgate cannot serve with, naming the setting's path.</summary>
-internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOptions>, IValidateOptions<Storage.StorageOptions>,
+internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOptions>, IValidateOptions<Storage.StorageOptions>, IValidateOptions<Usage.TokenizerOptions>,
     IValidateOptions<Usage.UsageLedgerOptions>, IValidateOptions<Admin.AdminOptions>
 {
     public ValidateOptionsResult Validate(string? name, TollgateOptions options)
@@ -112,6 +112,25 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             return ValidateOptionsResult.Fail($"{Storage.StorageOptions.Section}:TableEndpoint must be an absolute URL.");
         }
         return ValidateOptionsResult.Success;
+    }
+
+    public ValidateOptionsResult Validate(string? name, Usage.TokenizerOptions options)
+    {
+        const string S = Usage.TokenizerOptions.Section;
+        var known = string.Join(", ", Usage.TokenizerOptions.Encodings.Order(StringComparer.Ordinal));
+        var failures = new List<string>();
+        if (!Usage.TokenizerOptions.Encodings.Contains(options.Default))
+        {
+            failures.Add($"{S}:Default must be one of {known}.");
+        }
+        foreach (var (model, encoding) in options.Models)
+        {
+            if (!Usage.TokenizerOptions.Encodings.Contains(encoding))
+            {
+                failures.Add($"{S}:Models:{model} must be one of {known}.");
+            }
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     public ValidateOptionsResult Validate(string? name, Usage.UsageLedgerOptions options)

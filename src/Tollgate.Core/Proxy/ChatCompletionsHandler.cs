@@ -29,10 +29,12 @@ public sealed class ChatCompletionsHandler
     private readonly ILogger _logger;
     private readonly TollgateMetrics _metrics;
     private readonly StreamRelay _relay;
+    private readonly TokenCounter _tokens;
 
     public ChatCompletionsHandler(ApiKeyAuthenticator authenticator, ModelRouter router, UpstreamClient upstream, IUsageSink usage,
-        IOptions<TollgateOptions> options, TimeProvider time, ILogger<ChatCompletionsHandler> logger, TollgateMetrics metrics)
+        IOptions<TollgateOptions> options, TimeProvider time, ILogger<ChatCompletionsHandler> logger, TollgateMetrics metrics, TokenCounter tokens)
     {
+        _tokens = tokens;
         _authenticator = authenticator;
         _router = router;
         _upstream = upstream;
@@ -113,8 +115,9 @@ public sealed class ChatCompletionsHandler
         finally
         {
             body.Dispose();
+            await CompleteAsync(exchange, upstreamBody).ConfigureAwait(false);
             upstreamBody.Dispose();
-            Complete(exchange);
+            exchange.Tap.Dispose();
             exchange.Deadline.Dispose();
             activity?.SetTag("tollgate.key_id", record.KeyId);
             activity?.SetTag("gen_ai.request.model", record.RequestedModel);
@@ -411,7 +414,7 @@ public sealed class ChatCompletionsHandler
     }
 
     /// <summary>Settles the token figures, then hands the record to the ledger and writes the request's log line.</summary>
-    private void Complete(ProxyExchange exchange)
+    private async ValueTask CompleteAsync(ProxyExchange exchange, PooledBufferWriter upstreamBody)
     {
         var record = exchange.Record;
         var tap = exchange.Tap;
@@ -434,9 +437,11 @@ public sealed class ChatCompletionsHandler
         }
         else if (record.Outcome == RequestOutcome.Completed || (cutShort && exchange.SentUpstream) || tap.SawOutput)
         {
-            var request = exchange.Request!;
-            record.PromptTokens = TokenEstimator.Prompt(request.PromptTextBytes, request.MessageCount);
-            record.CompletionTokens = TokenEstimator.FromTextBytes(tap.CompletionTextBytes);
+            // Counting tokens takes longer than relaying: let the client have the end of its response first.
+            await FinishResponseAsync(exchange).ConfigureAwait(false);
+            var model = record.UpstreamModel.Length > 0 ? record.UpstreamModel : record.RequestedModel;
+            record.PromptTokens = _tokens.CountPrompt(upstreamBody.WrittenSpan, model);
+            record.CompletionTokens = _tokens.CountCompletion(tap.CompletionText, tap.CompletionTextBytes, model);
             record.Source = cutShort ? UsageSource.Partial : UsageSource.Estimated;
         }
         else
@@ -449,5 +454,22 @@ public sealed class ChatCompletionsHandler
         Log.RequestCompleted(_logger, record.RequestId, record.KeyId, record.RequestedModel, record.Upstream, record.Status, record.Outcome,
             record.Stream, record.PromptTokens, record.CompletionTokens, record.Source,
             record.TimeToFirstTokenMs is { } ttft ? Math.Round(ttft, 2) : null, Math.Round(record.DurationMs, 2));
+    }
+
+    private static async ValueTask FinishResponseAsync(ProxyExchange exchange)
+    {
+        var response = exchange.Context.Response;
+        if (!response.HasStarted || exchange.ClientGone || exchange.Context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        try
+        {
+            await response.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The client went away meanwhile: nothing left to send.
+        }
     }
 }

@@ -1,13 +1,21 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Tollgate.Streaming;
 
 /// <summary>
-/// Reads usage, finish reason and the size of generated text from completion bodies and stream chunks as
-/// they pass by. It never keeps the text itself: only counts.
+/// Reads usage, finish reason and the generated text from completion bodies and stream chunks as they pass
+/// by. The text (its first <see cref="MaxKeptTextBytes"/>) is kept in a pooled buffer only until the request
+/// ends, so that its tokens can be counted when the upstream reports no usage; it is never logged or stored.
 /// </summary>
-public sealed class UsageTap
+public sealed class UsageTap : IDisposable
 {
+    /// <summary>Generated text kept for counting; past this the count is scaled from what was kept.</summary>
+    public const int MaxKeptTextBytes = 256 * 1024;
+
+    private byte[]? _text;
+    private int _textLength;
+
     public bool UsageReported { get; private set; }
     public long PromptTokens { get; private set; }
     public long CompletionTokens { get; private set; }
@@ -16,6 +24,9 @@ public sealed class UsageTap
 
     /// <summary>Bytes of generated text seen: content, reasoning content, refusals and tool-call arguments.</summary>
     public long CompletionTextBytes { get; private set; }
+
+    /// <summary>The generated text kept so far (unescaped UTF-8): all of it, or its first <see cref="MaxKeptTextBytes"/>.</summary>
+    public ReadOnlySpan<byte> CompletionText => _text.AsSpan(0, _textLength);
 
     public string? FinishReason { get; private set; }
 
@@ -259,10 +270,49 @@ public sealed class UsageTap
             var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
             CompletionTextBytes += length;
             SawOutput |= length > 0;
+            if (length > 0 && _textLength < MaxKeptTextBytes)
+            {
+                Keep(ref reader, (int)Math.Min(length, MaxKeptTextBytes - _textLength));
+            }
         }
         else
         {
             reader.Skip();
+        }
+    }
+
+    private void Keep(ref Utf8JsonReader reader, int length)
+    {
+        if (_text is null || _text.Length - _textLength < length)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_textLength + length, _text is null ? 1024 : _text.Length * 2));
+            if (_text is not null)
+            {
+                _text.AsSpan(0, _textLength).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(_text);
+            }
+            _text = grown;
+        }
+        var target = _text.AsSpan(_textLength, length);
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            reader.ValueSpan[..length].CopyTo(target);
+            _textLength += length;
+        }
+        else if (length == (reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length))
+        {
+            _textLength += reader.CopyString(target); // unescaped is never longer than escaped
+        }
+    }
+
+    /// <summary>Gives the kept text's buffer back to the pool.</summary>
+    public void Dispose()
+    {
+        if (_text is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_text);
+            _text = null;
+            _textLength = 0;
         }
     }
 

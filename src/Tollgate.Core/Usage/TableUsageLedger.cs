@@ -21,7 +21,7 @@ namespace Tollgate.Usage;
 /// </summary>
 public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyncDisposable
 {
-    /// <summary>A page's records travel base64-encoded: 32 full pages stay under the 4 MiB transaction limit.</summary>
+    /// <summary>A page's records travel base64-encoded (80 KB for a full page): 32 full pages stay under the 4 MiB transaction limit.</summary>
     private const int MaxPagesPerTransaction = 32;
     private const int MaxRecordsPerFlush = 20_000;
     private const int ConcurrentBatches = 4;

@@ -15,8 +15,8 @@ public static class UsagePage
 {
     public const int BucketMinutes = 5;
 
-    /// <summary>Under Table Storage's 64 KiB limit for one binary property.</summary>
-    public const int MaxRecordBytes = 63 * 1024;
+    /// <summary>Under Table Storage's 64 KiB limit for one binary property (the service has refused values past 64,000 bytes).</summary>
+    public const int MaxRecordBytes = 60_000;
 
     private static readonly long BucketTicks = TimeSpan.FromMinutes(BucketMinutes).Ticks;
 

@@ -7,7 +7,7 @@ namespace Tollgate.Usage;
 /// The compact binary form of usage records inside a usage page: one format byte, then records one after
 /// another. Integers are LEB128 varints; strings that repeat (owner, models, upstream, codes) are written once
 /// per page and referred to by index afterwards; request ids of Tollgate's own form (<c>req_</c> + 24 hex) take
-/// 12 bytes. A record costs about 40 to 60 bytes, so one 64 KB page carries about a thousand.
+/// 12 bytes. A record costs about 40 to 60 bytes, so one 60 KB page carries about a thousand.
 /// </summary>
 internal static class UsageRecordCodec
 {

@@ -89,7 +89,11 @@ public sealed class LedgerTests(AzuriteFixture azurite)
 
         r = byId[estimated];
         Assert.Equal("estimated", r.GetProperty("source").GetString());
-        Assert.True(r.GetProperty("completion_tokens").GetInt64() > 0);
+        // Counted with the model's tokenizer from what was relayed: the mock's five chunks of text.
+        var counter = new Tollgate.Usage.TokenCounter(Microsoft.Extensions.Options.Options.Create(new Tollgate.Usage.TokenizerOptions()));
+        Assert.Equal(counter.Count("tok0 héllo→ tok2 tok3 tok4 ", "mock@nousage"), r.GetProperty("completion_tokens").GetInt64());
+        Assert.Equal(counter.CountPrompt(Encoding.UTF8.GetBytes("""{"messages":[{"role":"user","content":"hello there"}]}"""), "mock@nousage"),
+            r.GetProperty("prompt_tokens").GetInt64());
 
         r = byId[broken];
         Assert.Equal(("partial", "StreamBroken"), (r.GetProperty("source").GetString(), r.GetProperty("outcome").GetString()));

@@ -55,4 +55,29 @@ public sealed class UsageTapTests
         tap.Inspect("""{"usage":{"prompt_tokens":-4,"completion_tokens":"many"}}"""u8);
         Assert.Equal((0, 0), (tap.PromptTokens, tap.CompletionTokens));
     }
+
+    [Fact]
+    public void GeneratedText_IsKeptUnescaped_AcrossChunks_UntilDisposed()
+    {
+        using var tap = new UsageTap();
+        tap.Inspect("""{"choices":[{"index":0,"delta":{"role":"assistant","content":"h\u00e9llo "}}]}"""u8);
+        tap.Inspect("""{"choices":[{"index":0,"delta":{"reasoning_content":"\"q\"\n"}}]}"""u8);
+        tap.Inspect("""{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{}"}}]}}]}"""u8);
+        Assert.Equal("héllo \"q\"\nf{}", Encoding.UTF8.GetString(tap.CompletionText));
+        tap.Dispose();
+        Assert.True(tap.CompletionText.IsEmpty);
+    }
+
+    [Fact]
+    public void GeneratedText_IsKeptUpToItsCap_WhileEveryByteIsCounted()
+    {
+        using var tap = new UsageTap();
+        var chunk = Encoding.UTF8.GetBytes("""{"choices":[{"index":0,"delta":{"content":"X"}}]}""".Replace("X", new string('x', 100_000), StringComparison.Ordinal));
+        for (var i = 0; i < 4; i++)
+        {
+            tap.Inspect(chunk);
+        }
+        Assert.Equal(400_000, tap.CompletionTextBytes);
+        Assert.Equal(UsageTap.MaxKeptTextBytes, tap.CompletionText.Length);
+    }
 }
