@@ -106,13 +106,6 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         md.AppendLine();
         md.AppendLine("| scenario | metering on req/s | metering off req/s | throughput cost | Tollgate CPU ms/req on | off |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|");
-        var p99On = Percentile(ttfbThrough, 0.99);
-        var p99Off = Percentile(ttfbUnmetered, 0.99);
-        Target("metering adds nothing measurable to the p99 of stream time to first byte (≤ +0.25 ms over metering off)", $"{p99On:F2} ms vs {p99Off:F2} ms", p99On - p99Off <= 0.25);
-        foreach (var r in results.Where(r => r.Connections == 64))
-        {
-            Target($"no request refused for metering at 64 connections ({r.Scenario})", $"{r.Tollgate.Errors} errors", r.Tollgate.Errors == 0);
-        }
         foreach (var (scenario, on, off) in meteringOff)
         {
             md.AppendLine(Inv, $"| {scenario} | {on.RequestsPerSecond:F0} | {off.RequestsPerSecond:F0} | {1 - on.RequestsPerSecond / off.RequestsPerSecond:P1} | {on.CpuMsPerRequest:F3} | {off.CpuMsPerRequest:F3} |");
