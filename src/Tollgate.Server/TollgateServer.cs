@@ -29,7 +29,9 @@ public static class TollgateServer
     /// <param name="configure">Lets tests add configuration or replace services before the app is built.</param>
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // Settings live beside the program: started from any directory (a service unit, `dotnet /opt/tollgate/Tollgate.Server.dll`)
+        // it still reads its own appsettings.json.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) == "1")
         {

@@ -39,6 +39,7 @@ public class StreamRelayBenchmarks
         context.Response.Body = Stream.Null;
         var exchange = new ProxyExchange(context, new UsageRecord { RequestId = "req_bench" }, 0) { Request = _request };
         await _relay.RelayAsync(exchange, new EventPerReadStream(_stream), CancellationToken.None);
+        exchange.Tap.Dispose(); // as the handler does when the request ends: the kept text goes back to the pool
     }
 
     /// <summary>Hands out one SSE event per read, as an upstream streaming token by token would.</summary>

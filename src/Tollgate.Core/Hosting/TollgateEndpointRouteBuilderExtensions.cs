@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Tollgate.Proxy;
@@ -7,27 +8,53 @@ namespace Tollgate.Hosting;
 
 public static class TollgateEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps the OpenAI-compatible endpoints (under <c>/v1</c> and <c>/api/v1</c>) and <c>/healthz</c>.</summary>
+    private static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
+
+    /// <summary>
+    /// Maps the OpenAI-compatible endpoints (under <c>/v1</c> and <c>/api/v1</c>), <c>/healthz</c> and the admin API.
+    /// A known path called with another method gets 405 with <c>Allow</c>; an unknown path gets an OpenAI-shaped 404.
+    /// </summary>
     public static IEndpointRouteBuilder MapTollgate(this IEndpointRouteBuilder endpoints)
     {
         var chat = endpoints.ServiceProvider.GetRequiredService<ChatCompletionsHandler>();
         var models = endpoints.ServiceProvider.GetRequiredService<ModelsHandler>();
+        var admin = endpoints.ServiceProvider.GetRequiredService<Admin.AdminHandlers>();
+        var routes = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        void Map(string method, string pattern, RequestDelegate handler)
+        {
+            endpoints.MapMethods(pattern, [method], handler);
+            if (!routes.TryGetValue(pattern, out var methods))
+            {
+                routes[pattern] = methods = [];
+            }
+            methods.Add(method);
+        }
+
         foreach (var prefix in new[] { "/v1", "/api/v1" })
         {
-            endpoints.MapPost(prefix + "/chat/completions", chat.HandleAsync);
-            endpoints.MapGet(prefix + "/models", models.HandleAsync);
+            Map("POST", prefix + "/chat/completions", chat.HandleAsync);
+            Map("GET", prefix + "/models", models.HandleAsync);
         }
-        endpoints.MapGet("/healthz", HealthHandler.HandleAsync);
+        Map("GET", "/healthz", HealthHandler.HandleAsync);
 
-        var admin = endpoints.ServiceProvider.GetRequiredService<Admin.AdminHandlers>();
-        endpoints.MapPost("/admin/keys", admin.CreateKeyAsync);
-        endpoints.MapGet("/admin/keys", admin.ListKeysAsync);
-        endpoints.MapGet("/admin/keys/{id}", admin.GetKeyAsync);
-        endpoints.MapPatch("/admin/keys/{id}", admin.UpdateKeyAsync);
-        endpoints.MapPost("/admin/keys/{id}/disable", admin.DisableKeyAsync);
-        endpoints.MapPost("/admin/keys/{id}/enable", admin.EnableKeyAsync);
-        endpoints.MapPost("/admin/keys/{id}/revoke", admin.RevokeKeyAsync);
-        endpoints.MapGet("/admin/keys/{id}/usage", admin.KeyUsageAsync);
+        Map("POST", "/admin/keys", admin.CreateKeyAsync);
+        Map("GET", "/admin/keys", admin.ListKeysAsync);
+        Map("GET", "/admin/keys/{id}", admin.GetKeyAsync);
+        Map("PATCH", "/admin/keys/{id}", admin.UpdateKeyAsync);
+        Map("POST", "/admin/keys/{id}/disable", admin.DisableKeyAsync);
+        Map("POST", "/admin/keys/{id}/enable", admin.EnableKeyAsync);
+        Map("POST", "/admin/keys/{id}/revoke", admin.RevokeKeyAsync);
+        Map("GET", "/admin/keys/{id}/usage", admin.KeyUsageAsync);
+
+        foreach (var (pattern, allowed) in routes)
+        {
+            var allow = string.Join(", ", allowed);
+            endpoints.MapMethods(pattern, Methods.Except(allowed), context =>
+            {
+                context.Response.Headers.Allow = allow;
+                return ApiErrorWriter.WriteAsync(context.Response, ApiErrors.MethodNotAllowed(context.Request.Method, allow));
+            });
+        }
 
         // Unmatched paths get an OpenAI-shaped 404 instead of an empty body.
         endpoints.MapFallback(context => ApiErrorWriter.WriteAsync(context.Response, ApiErrors.NotFound));

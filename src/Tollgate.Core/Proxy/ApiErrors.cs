@@ -35,6 +35,9 @@ public static class ApiErrors
     public static readonly ApiError NotFound =
         new(404, InvalidRequest, "not_found", "There is no such endpoint.");
 
+    public static ApiError MethodNotAllowed(string method, string allow) =>
+        new(405, InvalidRequest, "method_not_allowed", $"This endpoint does not accept {Truncate(method, 16)}; it accepts {allow}.");
+
     public static ApiError UpstreamUnavailable(string message = "The upstream provider is unavailable. Try again later.") =>
         new(503, "server_error", "upstream_unavailable", message);
 

@@ -22,6 +22,11 @@ public static class ChatRequestParser
         {
             return ApiErrors.Malformed("The request body is empty; send a JSON object with 'model' and 'messages'.");
         }
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            // The reader checks structure, not the bytes inside strings: without this, invalid text would reach the upstream.
+            return ApiErrors.Malformed("The request body is not valid UTF-8.");
+        }
 
         var tracker = DuplicateKeyTracker.Rent();
         try

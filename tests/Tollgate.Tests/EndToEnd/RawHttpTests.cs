@@ -305,6 +305,41 @@ public sealed class RawHttpTests(GatewayFixture fixture) : IClassFixture<Gateway
         Assert.Equal(await reference.Content.ReadAsStringAsync(Ct), body);
     }
 
+    [Theory]
+    [InlineData("GET", "v1/chat/completions", "POST")]
+    [InlineData("PUT", "api/v1/chat/completions", "POST")]
+    [InlineData("POST", "v1/models", "GET")]
+    [InlineData("DELETE", "admin/keys", "POST, GET")]
+    public async Task AKnownPathWithTheWrongMethod_Is405_WithAllow(string method, string path, string allow)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayHost.Key);
+        using var response = await Host.Http.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+        JsonAssert.AssertError(await response.Content.ReadAsStringAsync(Ct), "method_not_allowed");
+
+        using var unknown = await Host.Http.GetAsync("v1/no-such-endpoint", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task InvalidUtf8InsideAString_Is400_AndNothingForwarded()
+    {
+        var before = (await Host.AllUpstreamRequestsAsync()).Count;
+        var body = Encoding.UTF8.GetBytes("""{"model":"gpt-test","messages":[{"role":"user","content":"caf__"}]}""");
+        var at = Array.IndexOf(body, (byte)'_');
+        body[at] = 0xC3; // a two-byte sequence cut short
+        body[at + 1] = 0x28;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayHost.Key);
+        using var response = await Host.Http.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("UTF-8", JsonAssert.AssertError(await response.Content.ReadAsStringAsync(Ct), "invalid_request").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, (await Host.AllUpstreamRequestsAsync()).Count);
+    }
+
     [Fact]
     public async Task KeyInQueryString_IsRejected()
     {
