@@ -17,42 +17,38 @@ public sealed class UsageReader(TableStorage storage)
     private readonly TableClient _table = storage.Usage;
 
     /// <summary>
-    /// One key's records that started in [<paramref name="from"/>, <paramref name="to"/>), at most
-    /// <paramref name="pageSize"/> of them; the token resumes after the last one returned.
+    /// One key's records that started in [<paramref name="from"/>, <paramref name="to"/>), newest first, at most
+    /// <paramref name="pageSize"/> of them; the token resumes after the last one returned. The range is read
+    /// backwards a window of 5-minute buckets at a time (a window widens while it finds nothing, up to a day), and
+    /// only the newest <paramref name="pageSize"/> records of a window are held at once.
     /// </summary>
     public async Task<(IReadOnlyList<UsageRecord> Records, string? ContinuationToken)> ReadAsync(
         string keyId, DateTimeOffset from, DateTimeOffset to, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         pageSize = Math.Clamp(pageSize, 1, 1000);
-        var low = UsagePage.Bucket(from);
-        var high = UsagePage.Bucket(to.AddMinutes(UsagePage.BucketMinutes));
-        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {low} and PartitionKey lt {high} and KeyId eq {keyId}");
-        var resume = ResumePoint.Parse(PageToken.Decode(continuationToken));
-        if (resume is { } at)
-        {
-            filter += " and " + TableClient.CreateQueryFilter(
-                $"(PartitionKey gt {at.PartitionKey} or (PartitionKey eq {at.PartitionKey} and RowKey ge {at.RowKey}))");
-        }
-
-        var records = new List<UsageRecord>();
+        var lowest = UsagePage.BucketStart(from);
+        var cursor = Cursor.Parse(PageToken.Decode(continuationToken))
+                     ?? new Cursor(UsagePage.BucketStart(to.AddTicks(-1)) + BucketTicks, 1, null, null);
+        var records = new List<UsageRecord>(pageSize);
         try
         {
-            await foreach (var page in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            while (cursor.WindowEnd > lowest)
             {
-                var all = UsagePage.Records(page);
-                var skip = resume is { } r && r.PartitionKey == page.PartitionKey && r.RowKey == page.RowKey ? r.Skip : 0;
-                for (var i = skip; i < all.Count; i++)
+                var windowStart = Math.Max(lowest, cursor.WindowEnd - cursor.Width * BucketTicks);
+                var need = pageSize - records.Count;
+                var newest = await NewestAsync(keyId, from, to, windowStart, cursor, need + 1, cancellationToken).ConfigureAwait(false);
+                if (newest.Count > need)
                 {
-                    var record = all[i];
-                    if (record.StartedAt < from || record.StartedAt >= to)
-                    {
-                        continue;
-                    }
-                    if (records.Count == pageSize)
-                    {
-                        return (records, PageToken.Encode(new ResumePoint(page.PartitionKey, page.RowKey, i).ToString()));
-                    }
-                    records.Add(record);
+                    records.AddRange(newest.Take(need));
+                    var last = records[^1];
+                    return (records, PageToken.Encode((cursor with { BeforeTicks = last.StartedAt.UtcTicks, BeforeId = last.RequestId }).ToString()));
+                }
+                records.AddRange(newest);
+                var width = newest.Count == 0 ? Math.Min(cursor.Width * 2, MaxWindowBuckets) : cursor.Width;
+                cursor = new Cursor(windowStart, width, null, null);
+                if (records.Count == pageSize)
+                {
+                    return (records, cursor.WindowEnd > lowest ? PageToken.Encode(cursor.ToString()) : null);
                 }
             }
         }
@@ -61,6 +57,37 @@ public sealed class UsageReader(TableStorage storage)
             // No record was ever written, so the table does not exist yet.
         }
         return (records, null);
+    }
+
+    /// <summary>The window's newest <paramref name="limit"/> records of the key in range, older than the cursor's record, newest first.</summary>
+    private async Task<List<UsageRecord>> NewestAsync(string keyId, DateTimeOffset from, DateTimeOffset to, long windowStart, Cursor cursor, int limit, CancellationToken cancellationToken)
+    {
+        var low = Bucket(windowStart);
+        var high = Bucket(cursor.WindowEnd);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {low} and PartitionKey lt {high} and KeyId eq {keyId}");
+        var kept = new PriorityQueue<UsageRecord, UsageRecord>(limit + 1, Oldest);
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var record in UsagePage.Records(page))
+            {
+                if (record.StartedAt < from || record.StartedAt >= to || (cursor.BeforeTicks is { } ticks && NewestFirst.Compare(record, ticks, cursor.BeforeId!) <= 0))
+                {
+                    continue;
+                }
+                kept.Enqueue(record, record);
+                if (kept.Count > limit)
+                {
+                    kept.Dequeue();
+                }
+            }
+        }
+        var newest = new List<UsageRecord>(kept.Count);
+        while (kept.TryDequeue(out var record, out _))
+        {
+            newest.Add(record);
+        }
+        newest.Reverse();
+        return newest;
     }
 
     /// <summary>
@@ -92,20 +119,52 @@ public sealed class UsageReader(TableStorage storage)
         }
     }
 
-    private readonly record struct ResumePoint(string PartitionKey, string RowKey, int Skip)
-    {
-        public override string ToString() => PartitionKey + "\n" + RowKey + "\n" + Skip.ToString(CultureInfo.InvariantCulture);
+    private const int MaxWindowBuckets = 24 * 60 / UsagePage.BucketMinutes;
 
-        public static ResumePoint? Parse(string? text)
+    private static readonly long BucketTicks = TimeSpan.FromMinutes(UsagePage.BucketMinutes).Ticks;
+
+    /// <summary>Orders records oldest first, so that a bounded queue drops the oldest.</summary>
+    private static readonly Comparer<UsageRecord> Oldest = Comparer<UsageRecord>.Create((a, b) => -NewestFirst.Compare(a, b.StartedAt.UtcTicks, b.RequestId));
+
+    private static string Bucket(long ticks) => UsagePage.Bucket(new DateTimeOffset(ticks, TimeSpan.Zero));
+
+    /// <summary>Newest first: later start first, then the larger request id; negative when <paramref name="a"/> comes first.</summary>
+    private static class NewestFirst
+    {
+        public static int Compare(UsageRecord a, long bTicks, string bId)
+        {
+            var byTime = bTicks.CompareTo(a.StartedAt.UtcTicks);
+            return byTime != 0 ? byTime : string.CompareOrdinal(bId, a.RequestId);
+        }
+    }
+
+    /// <summary>Where reading resumes: the window that ends (exclusive, UTC ticks) at <see cref="WindowEnd"/>, after a record.</summary>
+    private sealed record Cursor(long WindowEnd, int Width, long? BeforeTicks, string? BeforeId)
+    {
+        public override string ToString() => string.Join('\n', WindowEnd.ToString(CultureInfo.InvariantCulture), Width.ToString(CultureInfo.InvariantCulture),
+            BeforeTicks?.ToString(CultureInfo.InvariantCulture) ?? "", BeforeId ?? "");
+
+        public static Cursor? Parse(string? text)
         {
             if (text is null)
             {
                 return null;
             }
             var parts = text.Split('\n');
-            return parts.Length == 3 && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var skip)
-                ? new ResumePoint(parts[0], parts[1], skip)
-                : throw new ArgumentException("The continuation token is not valid.");
+            if (parts.Length == 4
+                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var end) && end > 0 && end <= DateTimeOffset.MaxValue.UtcTicks
+                && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var width) && width is >= 1 and <= MaxWindowBuckets)
+            {
+                if (parts[2].Length == 0 && parts[3].Length == 0)
+                {
+                    return new Cursor(end, width, null, null);
+                }
+                if (long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var before) && parts[3].Length is > 0 and <= 128)
+                {
+                    return new Cursor(end, width, before, parts[3]);
+                }
+            }
+            throw new ArgumentException("The continuation token is not valid.");
         }
     }
 }

@@ -26,7 +26,7 @@ public sealed class UsageReaderTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task OneKeysRange_IsReadInPages_EachRecordOnce_AcrossPageEntities()
+    public async Task OneKeysRange_IsReadInPages_NewestFirst_EachRecordOnce_AcrossPageEntities()
     {
         var storage = azurite.CreateStorage(azurite.UniquePrefix());
         // k1: one record a minute for 30 minutes (6 buckets); k2 interleaved, never returned for k1.
@@ -48,9 +48,42 @@ public sealed class UsageReaderTests(AzuriteFixture azurite)
         }
         while (token is not null);
 
-        // Minutes 2 to 26 inclusive: 25 records, in pages of 4.
-        Assert.Equal(mine.Skip(2).Take(25).Select(r => r.RequestId).Order(), seen.Order());
+        // Minutes 26 down to 2 inclusive: 25 records, newest first, in pages of 4.
+        Assert.Equal(mine.Skip(2).Take(25).Select(r => r.RequestId).Reverse(), seen);
         Assert.Equal(7, calls);
+    }
+
+    [Fact]
+    public async Task ASparseRange_IsReadNewestFirst_ThroughEmptyDays_AndRecordsSharingAStart_AreEachReturnedOnce()
+    {
+        var storage = azurite.CreateStorage(azurite.UniquePrefix());
+        // Three records at one instant (ties broken by request id), then nothing for ten days, then two more.
+        var records = new[]
+        {
+            UsageLedgerTests.Record("req_000000000000000000000001", "k1", T0),
+            UsageLedgerTests.Record("req_000000000000000000000003", "k1", T0),
+            UsageLedgerTests.Record("req_000000000000000000000002", "k1", T0),
+            UsageLedgerTests.Record("req_000000000000000000000004", "k1", T0.AddDays(10)),
+            UsageLedgerTests.Record("req_000000000000000000000005", "k1", T0.AddDays(10).AddMinutes(3)),
+        };
+        await WriteAsync(storage, records);
+        var reader = new UsageReader(storage);
+
+        var pages = new List<IReadOnlyList<string>>();
+        string? token = null;
+        do
+        {
+            var (page, next) = await reader.ReadAsync("k1", T0.AddDays(-30), T0.AddDays(30), 2, token, Ct);
+            pages.Add(page.Select(r => r.RequestId).ToList());
+            token = next;
+        }
+        while (token is not null && pages.Count < 10);
+
+        Assert.Null(token);
+        Assert.Equal(
+            ["req_000000000000000000000005", "req_000000000000000000000004", "req_000000000000000000000003", "req_000000000000000000000002", "req_000000000000000000000001"],
+            pages.SelectMany(p => p));
+        Assert.All(pages.SkipLast(1), p => Assert.Equal(2, p.Count));
     }
 
     [Fact]
