@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tollgate.Errors;
 using Tollgate.Keys;
 using Tollgate.Proxy;
 using Tollgate.Storage;

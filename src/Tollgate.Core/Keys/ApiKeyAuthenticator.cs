@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
-using Tollgate.Proxy;
+using Tollgate.Errors;
 
 namespace Tollgate.Keys;
 

@@ -1,4 +1,4 @@
-using Tollgate.Proxy;
+using Tollgate.Errors;
 
 namespace Tollgate.Keys;
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Diagnostics;
+using Tollgate.Errors;
 using Tollgate.Json;
 using Tollgate.Keys;
 using Tollgate.Routing;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tollgate.Errors;
 using Tollgate.Json;
 
 namespace Tollgate.Proxy;

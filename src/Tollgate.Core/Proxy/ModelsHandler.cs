@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Tollgate.Errors;
 using Tollgate.Keys;
 using Tollgate.Routing;
 

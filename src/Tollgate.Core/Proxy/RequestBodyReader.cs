@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using Tollgate.Errors;
 using Tollgate.Json;
 
 namespace Tollgate.Proxy;

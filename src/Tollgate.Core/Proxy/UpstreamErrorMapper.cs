@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Tollgate.Errors;
 using Tollgate.Routing;
 
 namespace Tollgate.Proxy;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Tollgate.Errors;
 using Tollgate.Keys;
 
 namespace Tollgate.Tests.Keys;
@@ -71,7 +72,7 @@ public sealed class ApiKeyAuthenticatorTests
             new ApiKeyOptions { Id = "e", Key = "tg-expired", ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
         var result = await authenticator.AuthenticateAsync(Request(header), CancellationToken.None);
         Assert.Null(result.Key);
-        Assert.Same(Tollgate.Proxy.ApiErrors.InvalidApiKey, result.Error);
+        Assert.Same(Tollgate.Errors.ApiErrors.InvalidApiKey, result.Error);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using Tollgate.Errors;
 using Tollgate.Proxy;
 
 namespace Tollgate.Tests.Proxy;

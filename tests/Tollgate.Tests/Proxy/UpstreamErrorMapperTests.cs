@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Tollgate.Errors;
 using Tollgate.Proxy;
 using Tollgate.Routing;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace Tollgate.Proxy;
+namespace Tollgate.Errors;
 
 /// <summary>Serialises <see cref="ApiError"/> as OpenAI's error body, to a response or into an SSE event.</summary>
 public static class ApiErrorWriter

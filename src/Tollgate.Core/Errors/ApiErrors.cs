@@ -1,4 +1,4 @@
-namespace Tollgate.Proxy;
+namespace Tollgate.Errors;
 
 /// <summary>The errors Tollgate itself produces, in one place so that messages and codes stay consistent.</summary>
 public static class ApiErrors

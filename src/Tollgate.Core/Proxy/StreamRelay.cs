@@ -4,10 +4,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Tollgate.Diagnostics;
-using Tollgate.Proxy;
+using Tollgate.Errors;
+using Tollgate.Streaming;
 using Tollgate.Usage;
 
-namespace Tollgate.Streaming;
+namespace Tollgate.Proxy;
 
 /// <summary>
 /// Relays an upstream SSE stream to the client event by event: each complete event is written and flushed

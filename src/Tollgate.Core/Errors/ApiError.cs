@@ -1,4 +1,4 @@
-namespace Tollgate.Proxy;
+namespace Tollgate.Errors;
 
 /// <summary>An OpenAI-shaped error: <c>{"error":{"message","type","param","code"}}</c> plus the HTTP status it travels with.</summary>
 public sealed record ApiError(int Status, string Type, string Code, string Message, string? Param = null)
