@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Admin;
 using Tollgate.Diagnostics;
@@ -44,6 +45,12 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton<AdminAuthenticator>();
         services.TryAddSingleton<AdminHandlers>();
         services.TryAddSingleton(sp => UpstreamClient.Create(sp.GetRequiredService<IOptions<TollgateOptions>>()));
+        services.TryAddSingleton<UpstreamRequestFactory>();
+        services.TryAddSingleton(sp => new StreamRelay(sp.GetRequiredService<IOptions<TollgateOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<StreamRelay>()));
+        services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<TollgateOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>()));
+        services.TryAddSingleton<UsageSettlement>();
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
         services.AddHostedService<StartupReport>();

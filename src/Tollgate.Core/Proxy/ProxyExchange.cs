@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Tollgate.Errors;
 using Tollgate.Keys;
 using Tollgate.Routing;
 using Tollgate.Streaming;
@@ -17,6 +18,9 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     public ChatRequest? Request { get; set; }
     public ModelRoute? Route { get; set; }
 
+    /// <summary>The last stage that failed; <see cref="ProxyError.None"/> while all is well.</summary>
+    public ProxyError Error { get; private set; }
+
     /// <summary>The request body went to the upstream: from here on a model may be consuming tokens.</summary>
     public bool SentUpstream { get; set; }
 
@@ -25,9 +29,6 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
 
     public bool ClientGone { get; set; }
 
-    /// <summary>The upstream reported an error inside a successful response (an SSE error event).</summary>
-    public bool UpstreamReportedError { get; set; }
-
     public long? FirstEventTimestamp { get; set; }
 
     /// <summary>
@@ -35,4 +36,30 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     /// upstream answer, stream idle) instead of a new linked source per phase.
     /// </summary>
     public CancellationTokenSource Deadline { get; } = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+
+    /// <summary>
+    /// Records a failure on the usage record (outcome, error code, and the status when the client has not had one
+    /// yet; a client that went away is 499 whatever was sent) and returns the answer for it:
+    /// <paramref name="answer"/> when the stage has its own, else the one <see cref="ProxyErrors"/> maps to.
+    /// </summary>
+    public ApiError Fail(ProxyError error, ApiError? answer = null)
+    {
+        answer ??= ProxyErrors.Answer(error);
+        Error = error;
+        Record.Outcome = ProxyErrors.Outcome(error);
+        Record.ErrorCode = answer.Code;
+        if (!ResponseStarted || error == ProxyError.ClientAborted)
+        {
+            Record.Status = answer.Status;
+        }
+        return answer;
+    }
+
+    /// <summary>Records the failure and answers with it as the whole response. Only valid before anything was sent.</summary>
+    public Task RejectAsync(ProxyError error, ApiError? answer = null)
+    {
+        var written = Fail(error, answer);
+        ResponseStarted = true;
+        return ApiErrorWriter.WriteAsync(Context.Response, written);
+    }
 }

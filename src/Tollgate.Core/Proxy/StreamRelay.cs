@@ -16,7 +16,7 @@ namespace Tollgate.Proxy;
 /// for is dropped again when the client did not ask for it. Nothing is sent until the first event (or a
 /// heartbeat) so an upstream that fails at once still gets a clean JSON error.
 /// </summary>
-internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, ILogger logger)
+public sealed class StreamRelay(TollgateOptions options, TimeProvider time, ILogger logger)
 {
     private const int InitialBufferSize = 16 * 1024;
     private static readonly TimeSpan RearmEvery = TimeSpan.FromSeconds(1);
@@ -35,6 +35,7 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
         var sawDone = false;
         var warnedMalformed = false;
         string? breakReason = null;
+        var failure = ProxyError.StreamBroken;
         var idle = exchange.Deadline;
         var armedAt = long.MinValue;
 
@@ -90,7 +91,7 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
                 catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
                 {
                     breakReason = "idle timeout";
-                    record.ErrorCode = "upstream_timeout";
+                    failure = ProxyError.StreamIdleTimeout;
                     break;
                 }
                 catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
@@ -154,21 +155,19 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
 
         if (breakReason is null)
         {
-            record.Outcome = exchange.UpstreamReportedError ? RequestOutcome.UpstreamError : RequestOutcome.Completed;
+            if (exchange.Error == ProxyError.None)
+            {
+                record.Outcome = RequestOutcome.Completed;
+            }
             return;
         }
 
-        record.Outcome = RequestOutcome.StreamBroken;
-        record.ErrorCode ??= "upstream_stream_broken";
         Log.UpstreamStreamBroken(logger, record.RequestId, record.Upstream, breakReason);
-        var error = record.ErrorCode == "upstream_timeout"
-            ? ApiErrors.GatewayTimeout
-            : ApiErrors.BadGateway("The upstream provider's stream ended before the response was complete.", "upstream_stream_broken");
+        var error = exchange.Fail(failure);
         if (!exchange.ResponseStarted)
         {
-            record.Status = error.Status;
-            await ApiErrorWriter.WriteAsync(response, error).ConfigureAwait(false);
             exchange.ResponseStarted = true;
+            await ApiErrorWriter.WriteAsync(response, error).ConfigureAwait(false);
             return;
         }
 
@@ -197,8 +196,7 @@ internal sealed class StreamRelay(TollgateOptions options, TimeProvider time, IL
                         case ChunkKind.UsageOnly when !clientWantsUsage:
                             return false;
                         case ChunkKind.Error:
-                            exchange.UpstreamReportedError = true;
-                            exchange.Record.ErrorCode ??= "upstream_stream_error";
+                            exchange.Fail(ProxyError.StreamErrorEvent);
                             break;
                     }
                 }

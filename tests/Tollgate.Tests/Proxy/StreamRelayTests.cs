@@ -6,7 +6,7 @@ using Tollgate.Streaming;
 using Tollgate.Tests.Infrastructure;
 using Tollgate.Usage;
 
-namespace Tollgate.Tests.Streaming;
+namespace Tollgate.Tests.Proxy;
 
 /// <summary>The relay over recorded transcripts, cut into every read size from 1 byte up.</summary>
 public sealed class StreamRelayTests

@@ -1,0 +1,162 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Tollgate.Diagnostics;
+using Tollgate.Errors;
+using Tollgate.Json;
+using Tollgate.Usage;
+
+namespace Tollgate.Proxy;
+
+/// <summary>
+/// Relays an upstream answer that is not a stream (the twin of <see cref="StreamRelay"/>): a 2xx JSON body is read
+/// whole, within <c>MaxUpstreamResponseBytes</c> and the response deadline, unwrapped from its envelope, read for
+/// usage and sent with its length; an error status becomes Tollgate's own error through <see cref="UpstreamErrorMapper"/>.
+/// </summary>
+public sealed class CompletionRelay(TollgateOptions options, TimeProvider time, ILogger logger)
+{
+    private const int MaxErrorBodyBytes = 64 * 1024;
+
+    /// <summary>A 2xx answer: unwrap the envelope, read usage, relay the body.</summary>
+    /// <param name="deadline">The upstream response deadline, which also bounds reading the body.</param>
+    public async Task RelayAsync(ProxyExchange exchange, HttpResponseMessage response, CancellationToken deadline, CancellationToken aborted)
+    {
+        var upstream = exchange.Route!.Upstream;
+        if (!IsJson(response.Content.Headers.ContentType))
+        {
+            await RejectAsync(exchange, ProxyError.UpstreamResponseNotJson, "not JSON").ConfigureAwait(false);
+            return;
+        }
+
+        using var body = new PooledBufferWriter(16 * 1024);
+        var readError = await ReadBodyAsync(exchange, response, body, deadline, aborted).ConfigureAwait(false);
+        if (readError != ProxyError.None)
+        {
+            await exchange.RejectAsync(readError).ConfigureAwait(false);
+            return;
+        }
+
+        Envelope.Contents envelope;
+        try
+        {
+            envelope = upstream.Envelope ? Envelope.Read(body.WrittenSpan) : new Envelope.Contents(true, new ByteSpan(0, body.WrittenCount), null, null);
+        }
+        catch (JsonException)
+        {
+            await RejectAsync(exchange, ProxyError.UpstreamResponseInvalidJson, "invalid JSON").ConfigureAwait(false);
+            return;
+        }
+        if (!envelope.Success)
+        {
+            Log.UpstreamFailed(logger, exchange.Record.RequestId, upstream.Name, 200);
+            var mapped = UpstreamErrorMapper.Map(200, body.WrittenSpan, response.Headers.RetryAfter, upstream, time.GetUtcNow());
+            await exchange.RejectAsync(ProxyError.UpstreamFailed, mapped.Status == 200 ? null : mapped).ConfigureAwait(false);
+            return;
+        }
+
+        var payload = body.WrittenMemory.Slice(envelope.Data.Start, envelope.Data.Length);
+        try
+        {
+            exchange.Tap.Inspect(payload.Span);
+        }
+        catch (JsonException)
+        {
+            await RejectAsync(exchange, ProxyError.UpstreamResponseInvalidJson, "invalid JSON").ConfigureAwait(false);
+            return;
+        }
+
+        if (exchange.Request!.Stream)
+        {
+            // Asked for a stream, got a complete JSON answer: not what the client can parse.
+            await RejectAsync(exchange, ProxyError.UpstreamResponseNotStream, "JSON instead of a stream").ConfigureAwait(false);
+            return;
+        }
+
+        var httpResponse = exchange.Context.Response;
+        httpResponse.StatusCode = 200;
+        httpResponse.ContentType = "application/json";
+        httpResponse.ContentLength = payload.Length;
+        exchange.ResponseStarted = true;
+        exchange.Record.Status = 200;
+        exchange.Record.Outcome = RequestOutcome.Completed;
+        exchange.FirstEventTimestamp = time.GetTimestamp();
+        await httpResponse.Body.WriteAsync(payload, aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>A non-2xx answer: the provider's status and explanation, mapped to Tollgate's own error.</summary>
+    public async Task RelayErrorAsync(ProxyExchange exchange, HttpResponseMessage response, CancellationToken deadline)
+    {
+        var upstream = exchange.Route!.Upstream;
+        var status = (int)response.StatusCode;
+        Log.UpstreamFailed(logger, exchange.Record.RequestId, upstream.Name, status);
+        using var body = new PooledBufferWriter(4096);
+        try
+        {
+            await ReadUpToAsync(response, body, MaxErrorBodyBytes, deadline).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException && !exchange.Context.RequestAborted.IsCancellationRequested)
+        {
+            // The status alone decides the answer; the body only adds the provider's explanation.
+        }
+        var error = UpstreamErrorMapper.Map(status, body.WrittenSpan, response.Headers.RetryAfter, upstream, time.GetUtcNow());
+        await exchange.RejectAsync(ProxyError.UpstreamFailed, error).ConfigureAwait(false);
+    }
+
+    private Task RejectAsync(ProxyExchange exchange, ProxyError error, string reason)
+    {
+        Log.UpstreamBadResponse(logger, exchange.Record.RequestId, exchange.Route!.Upstream.Name, reason);
+        return exchange.RejectAsync(error);
+    }
+
+    /// <summary>Reads the whole body up to <c>MaxUpstreamResponseBytes</c>; the stage that failed, or none.</summary>
+    private async ValueTask<ProxyError> ReadBodyAsync(ProxyExchange exchange, HttpResponseMessage response, PooledBufferWriter body, CancellationToken deadline, CancellationToken aborted)
+    {
+        var upstream = exchange.Route!.Upstream.Name;
+        var cap = options.MaxUpstreamResponseBytes;
+        try
+        {
+            if ((response.Content.Headers.ContentLength is { } declared && declared > cap)
+                || !await ReadUpToAsync(response, body, cap, deadline).ConfigureAwait(false))
+            {
+                Log.UpstreamBadResponse(logger, exchange.Record.RequestId, upstream, "body over MaxUpstreamResponseBytes");
+                return ProxyError.UpstreamResponseTooLarge;
+            }
+            return ProxyError.None;
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            Log.UpstreamTimeout(logger, exchange.Record.RequestId, upstream, "body");
+            return ProxyError.UpstreamTimeout;
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
+        {
+            Log.UpstreamStreamBroken(logger, exchange.Record.RequestId, upstream, "connection lost while reading the body");
+            return ProxyError.UpstreamBodyBroken;
+        }
+    }
+
+    /// <summary>Reads at most <paramref name="cap"/> bytes; false when the body is longer.</summary>
+    private static async ValueTask<bool> ReadUpToAsync(HttpResponseMessage response, PooledBufferWriter body, long cap, CancellationToken cancellationToken)
+    {
+        await using var content = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var memory = body.GetMemory(8192);
+            var room = (int)Math.Min(memory.Length, cap + 1 - body.WrittenCount);
+            var read = await content.ReadAsync(memory[..room], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return true;
+            }
+            body.Advance(read);
+            if (body.WrittenCount > cap)
+            {
+                return false;
+            }
+        }
+    }
+
+    private static bool IsJson(MediaTypeHeaderValue? contentType) =>
+        contentType?.MediaType is { } media &&
+        (media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,50 @@
+using Tollgate.Streaming;
+using Tollgate.Usage;
+
+namespace Tollgate.Proxy;
+
+/// <summary>
+/// Settles a request's token figures once it has ended: the upstream's own report when it sent one; otherwise
+/// counted from the request and the text seen, when the model may have done work; otherwise none. No I/O and
+/// no clock: the same inputs always give the same record.
+/// </summary>
+public sealed class UsageSettlement(TokenCounter tokens)
+{
+    /// <summary>Where the figures come from for a request that ended with <paramref name="outcome"/>.</summary>
+    /// <param name="sentUpstream">The body reached the upstream, so a model may have consumed tokens.</param>
+    /// <param name="sawOutput">The upstream sent generated content.</param>
+    public static UsageSource SourceFor(RequestOutcome outcome, bool usageReported, bool sentUpstream, bool sawOutput)
+    {
+        if (usageReported)
+        {
+            return UsageSource.Reported;
+        }
+        var cutShort = outcome is RequestOutcome.ClientAborted or RequestOutcome.StreamBroken;
+        if (outcome == RequestOutcome.Completed || (cutShort && sentUpstream) || sawOutput)
+        {
+            return cutShort ? UsageSource.Partial : UsageSource.Estimated;
+        }
+        return UsageSource.None;
+    }
+
+    /// <summary>Fills the record's token figures from <paramref name="source"/>.</summary>
+    /// <param name="upstreamBody">The body sent upstream, whose prompt is counted when the figures are estimated.</param>
+    public void Settle(UsageRecord record, UsageSource source, UsageTap tap, ReadOnlySpan<byte> upstreamBody)
+    {
+        record.Source = source;
+        switch (source)
+        {
+            case UsageSource.Reported:
+                record.PromptTokens = tap.PromptTokens;
+                record.CompletionTokens = tap.CompletionTokens;
+                record.CachedTokens = tap.CachedTokens;
+                record.ReasoningTokens = tap.ReasoningTokens;
+                break;
+            case UsageSource.Estimated or UsageSource.Partial:
+                var model = record.UpstreamModel.Length > 0 ? record.UpstreamModel : record.RequestedModel;
+                record.PromptTokens = tokens.CountPrompt(upstreamBody, model);
+                record.CompletionTokens = tokens.CountCompletion(tap.CompletionText, tap.CompletionTextBytes, model);
+                break;
+        }
+    }
+}
