@@ -421,17 +421,44 @@ public sealed class RawHttpTests(GatewayFixture fixture) : IClassFixture<Gateway
     }
 
     [Fact]
-    public async Task Sentinels_NeverAppearInLogsOrRecords()
+    public async Task Sentinels_NeverAppearInLogsRecordsOrErrors_OnceEveryRecordAndLogLineIsWritten()
     {
         const string prompt = "PROMPT-SENTINEL-93b1 secret words";
-        using (await PostAsync($$"""{"model":"gpt-test","messages":[{"role":"user","content":"{{prompt}}"}]}""")) { }
-        using (await PostAsync($$"""{"model":"gpt-drop","stream":true,"messages":[{"role":"user","content":"{{prompt}}"}]}""")) { }
-        using (await PostAsync($$"""{"model":"gpt-402","messages":[{"role":"user","content":"{{prompt}}"}]}""")) { }
-        using (await PostAsync($$"""{"model":"gpt-test","messages":[{"role":"user","content":"{{prompt}}"}],"temperature":9}""")) { }
-        await Task.Delay(300, Ct);
+        var bodies = new[]
+        {
+            $$"""{"model":"gpt-test","messages":[{"role":"user","content":"{{prompt}}"}]}""",
+            $$"""{"model":"gpt-drop","stream":true,"messages":[{"role":"user","content":"{{prompt}}"}]}""",
+            $$"""{"model":"gpt-402","messages":[{"role":"user","content":"{{prompt}}"}]}""",
+            $$"""{"model":"gpt-test","messages":[{"role":"user","content":"{{prompt}}"}],"temperature":9}""",
+        };
+        var ids = new List<string>();
+        var errors = new List<string>();
+        foreach (var body in bodies)
+        {
+            using var response = await PostAsync(body);
+            ids.Add(response.Headers.GetValues("x-request-id").Single());
+            if (!response.IsSuccessStatusCode)
+            {
+                errors.Add(await response.Content.ReadAsStringAsync(Ct));
+            }
+        }
+
+        // Every request's record and log line exist before anything is checked for absence.
+        var records = new List<UsageRecord>();
+        foreach (var id in ids)
+        {
+            records.Add(await Host.WaitForRecordAsync(id));
+        }
+        for (var i = 0; i < 200 && !ids.All(id => Host.Logs.Lines.Any(l => l.EventId.Id == 1000 && l.Message.Contains(id, StringComparison.Ordinal))); i++)
+        {
+            await Task.Delay(50, Ct);
+        }
+        Assert.All(ids, id => Assert.Contains(Host.Logs.Lines, l => l.EventId.Id == 1000 && l.Message.Contains(id, StringComparison.Ordinal)));
+        Assert.Equal([RequestOutcome.Completed, RequestOutcome.StreamBroken, RequestOutcome.UpstreamError, RequestOutcome.Rejected], records.Select(r => r.Outcome));
+        Assert.Equal(2, errors.Count);
 
         var everything = string.Join("\n", Host.Logs.Lines.Select(l => l.Message)) + "\n" +
-                         string.Join("\n", Host.Usage.Snapshot().Select(r => JsonSerializer.Serialize(r)));
+                         string.Join("\n", records.Select(r => JsonSerializer.Serialize(r))) + "\n" + string.Join("\n", errors);
         Assert.Contains("key-main", everything, StringComparison.Ordinal);
         foreach (var sentinel in new[] { "PROMPT-SENTINEL", GatewayHost.Key, GatewayHost.UpstreamSecret, "acct_secret_42", "SENTINEL" })
         {
