@@ -318,12 +318,14 @@ public sealed class UsageTap : IDisposable
 
     private static string KnownFinishReason(ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals("stop"u8)) return "stop";
-        if (reader.ValueTextEquals("length"u8)) return "length";
-        if (reader.ValueTextEquals("tool_calls"u8)) return "tool_calls";
-        if (reader.ValueTextEquals("content_filter"u8)) return "content_filter";
-        if (reader.ValueTextEquals("function_call"u8)) return "function_call";
-        var value = reader.GetString() ?? "";
-        return value.Length > 32 ? value[..32] : value;
+        // The usual values without allocating; anything else is kept, cut to 32 characters.
+        return reader.ValueTextEquals("stop"u8) ? "stop"
+            : reader.ValueTextEquals("length"u8) ? "length"
+            : reader.ValueTextEquals("tool_calls"u8) ? "tool_calls"
+            : reader.ValueTextEquals("content_filter"u8) ? "content_filter"
+            : reader.ValueTextEquals("function_call"u8) ? "function_call"
+            : Truncate(reader.GetString() ?? "");
+
+        static string Truncate(string value) => value.Length > 32 ? value[..32] : value;
     }
 }

@@ -5,7 +5,6 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Tollgate.Diagnostics;
 using Tollgate.Storage;
 
 namespace Tollgate.Usage;

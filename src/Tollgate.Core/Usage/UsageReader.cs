@@ -128,7 +128,7 @@ public sealed class UsageReader(TableStorage storage)
 
     private static string Bucket(long ticks) => UsagePage.Bucket(new DateTimeOffset(ticks, TimeSpan.Zero));
 
-    /// <summary>Newest first: later start first, then the larger request id; negative when <paramref name="a"/> comes first.</summary>
+    /// <summary>Newest first: later start first, then the larger request id; negative when the record comes first.</summary>
     private static class NewestFirst
     {
         public static int Compare(UsageRecord a, long bTicks, string bId)

@@ -11,12 +11,17 @@ namespace Tollgate.Usage;
 /// </summary>
 internal static class UsageRecordCodec
 {
-    public const byte Format = 1;
+    /// <summary>2 adds each record's cost and price version; pages of format 1 (without them) are still read.</summary>
+    public const byte Format = 2;
+
+    private const byte FormatWithoutCost = 1;
 
     // Record flags.
     private const int StreamFlag = 1;
     private const int TtftFlag = 2;
     private const int CompactIdFlag = 4;
+    private const int UnpricedFlag = 1 << 9;
+    private const int CostFlag = 1 << 10;
 
     // String references: 0 = null, 1 = a new string follows (it takes the next index), n >= 2 = index n - 2.
     private const int NullString = 0;
@@ -25,10 +30,11 @@ internal static class UsageRecordCodec
     /// <summary>Reads every record of a page. <paramref name="keyId"/> is the page's key (every record shares it).</summary>
     public static List<UsageRecord> Decode(ReadOnlySpan<byte> data, string keyId)
     {
-        if (data.IsEmpty || data[0] != Format)
+        if (data.IsEmpty || data[0] is not (Format or FormatWithoutCost))
         {
             throw new InvalidDataException($"A usage page has an unknown format ({(data.IsEmpty ? "empty" : data[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}).");
         }
+        var withCost = data[0] == Format;
         var records = new List<UsageRecord>();
         var strings = new List<string>();
         var position = 1;
@@ -70,6 +76,12 @@ internal static class UsageRecordCodec
             record.Upstream = ReadRef(data, ref position, strings) ?? "";
             record.ErrorCode = ReadRef(data, ref position, strings);
             record.FinishReason = ReadRef(data, ref position, strings);
+            if (withCost)
+            {
+                record.Unpriced = (flags & UnpricedFlag) != 0;
+                record.Cost = (flags & CostFlag) != 0 ? ReadDecimal(data, ref position) : 0m;
+                record.PriceVersion = ReadRef(data, ref position, strings);
+            }
             records.Add(record);
         }
         return records;
@@ -121,7 +133,8 @@ internal static class UsageRecordCodec
         {
             var compactId = IsCompactId(record.RequestId);
             var flags = (record.Stream ? StreamFlag : 0) | (record.TimeToFirstTokenMs is null ? 0 : TtftFlag) | (compactId ? CompactIdFlag : 0)
-                        | ((int)record.Source & 0x7) << 3 | ((int)record.Outcome & 0x7) << 6;
+                        | ((int)record.Source & 0x7) << 3 | ((int)record.Outcome & 0x7) << 6
+                        | (record.Unpriced ? UnpricedFlag : 0) | (record.Cost != 0 ? CostFlag : 0);
             WriteVarint((ulong)flags);
             if (compactId)
             {
@@ -153,6 +166,22 @@ internal static class UsageRecordCodec
             WriteRef(record.Upstream);
             WriteRef(record.ErrorCode);
             WriteRef(record.FinishReason);
+            if (record.Cost != 0)
+            {
+                WriteDecimal(record.Cost);
+            }
+            WriteRef(record.PriceVersion);
+        }
+
+        /// <summary>A decimal exactly: its 96-bit magnitude as three varints, then scale and sign in one.</summary>
+        private void WriteDecimal(decimal value)
+        {
+            Span<int> bits = stackalloc int[4];
+            decimal.GetBits(value, bits);
+            WriteVarint((uint)bits[0]);
+            WriteVarint((uint)bits[1]);
+            WriteVarint((uint)bits[2]);
+            WriteVarint((uint)bits[3] >> 16);
         }
 
         private void WriteRef(string? text)
@@ -258,6 +287,16 @@ internal static class UsageRecordCodec
         var taken = data.Slice(position, (int)length);
         position += (int)length;
         return taken;
+    }
+
+    private static decimal ReadDecimal(ReadOnlySpan<byte> data, ref int position)
+    {
+        var lo = (int)(uint)ReadVarint(data, ref position);
+        var mid = (int)(uint)ReadVarint(data, ref position);
+        var hi = (int)(uint)ReadVarint(data, ref position);
+        var scaleAndSign = ReadVarint(data, ref position);
+        var scale = (byte)(scaleAndSign & 0xFF);
+        return scale <= 28 ? new decimal(lo, mid, hi, (scaleAndSign & 0x8000) != 0, scale) : throw new InvalidDataException("A usage page holds a malformed amount.");
     }
 
     private static double ReadDouble(ReadOnlySpan<byte> data, ref int position) =>

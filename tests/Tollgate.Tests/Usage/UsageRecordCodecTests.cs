@@ -26,6 +26,9 @@ public sealed class UsageRecordCodecTests
         FinishReason = i % 3 == 0 ? null : "stop",
         TimeToFirstTokenMs = i % 2 == 0 ? 12.5 + i : null,
         DurationMs = 250.125 * i,
+        Cost = i switch { 0 => 0m, 1 => 0.000000123456789012345678m, 2 => 79228162514264.337593543950335m, _ => -1.5m },
+        PriceVersion = i == 0 ? null : "gpt-4o-mini/2026-11-01T00:00:00Z",
+        Unpriced = i == 0,
         StartedAt = T0.AddMilliseconds(i * 7),
         CompletedAt = T0.AddMilliseconds(i * 7 + 250),
     };
@@ -47,6 +50,16 @@ public sealed class UsageRecordCodecTests
         {
             Assert.Equivalent(records[i], back[i], strict: true);
         }
+    }
+
+    [Fact]
+    public void PagesOfTheFirstFormat_WithoutCosts_AreStillRead()
+    {
+        // Format 1: a page written before records carried costs (one record, compact id, no ttft).
+        byte[] page = [1, 4 | 1 << 3, .. Convert.FromHexString("0123456789abcdef01234567"), 2, 4, 0xC8, 1, 10, 20, 0, 0, .. BitConverter.GetBytes(1.5), 1, 1, (byte)'o', 1, 1, (byte)'m', 2, 1, 1, (byte)'u', 0, 0];
+        var record = Assert.Single(UsageRecordCodec.Decode(page, "k"));
+        Assert.Equal(("req_0123456789abcdef01234567", 10L, 20L, "o", "m", "u"), (record.RequestId, record.PromptTokens, record.CompletionTokens, record.Owner, record.RequestedModel, record.Upstream));
+        Assert.Equal((0m, null, false), (record.Cost, record.PriceVersion, record.Unpriced));
     }
 
     [Fact]
