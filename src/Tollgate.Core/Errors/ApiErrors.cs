@@ -23,6 +23,12 @@ public static class ApiErrors
     public static ApiError ModelNotAllowed(string model) =>
         new(403, "permission_error", "model_not_allowed", $"This key may not use the model '{Truncate(model, 128)}'.", "model");
 
+    public static ApiError ModelNotPriced(string model) =>
+        new(403, "permission_error", "model_not_priced", $"The model '{Truncate(model, 128)}' has no price, so this gateway does not serve it.", "model");
+
+    public static readonly ApiError PricingUnavailable =
+        new(503, "server_error", "pricing_unavailable", "The gateway cannot read its prices right now. Try again shortly.") { RetryAfterSeconds = 5 };
+
     public static ApiError BodyTooLarge(long cap) =>
         new(413, InvalidRequest, "request_too_large", $"The request body is larger than the {cap} bytes this gateway accepts.");
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Admin;
+using Tollgate.Billing;
 using Tollgate.Diagnostics;
 using Tollgate.Keys;
 using Tollgate.Proxy;
@@ -28,11 +29,13 @@ public static class TollgateServiceCollectionExtensions
         services.AddOptions<UsageLedgerOptions>().Bind(configuration.GetSection(UsageLedgerOptions.Section)).ValidateOnStart();
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
         services.AddOptions<TokenizerOptions>().Bind(configuration.GetSection(TokenizerOptions.Section)).ValidateOnStart();
+        services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TollgateOptions>, TollgateOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, TollgateOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageLedgerOptions>, TollgateOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdminOptions>, TollgateOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TokenizerOptions>, TollgateOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BillingOptions>, BillingOptionsValidator>());
         services.AddMetrics();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -51,6 +54,8 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<TollgateOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>()));
         services.TryAddSingleton<UsageSettlement>();
+        services.TryAddSingleton<PriceBook>();
+        services.AddHostedService(sp => sp.GetRequiredService<PriceBook>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
         services.AddHostedService<StartupReport>();
@@ -67,6 +72,9 @@ public static class TollgateServiceCollectionExtensions
             services.TryAddSingleton<IUsageSink>(sp => sp.GetRequiredService<TableUsageLedger>());
             services.AddHostedService(sp => sp.GetRequiredService<TableUsageLedger>());
             services.TryAddSingleton<UsageReader>();
+            services.TryAddSingleton<PriceStore>();
+            services.TryAddSingleton<RollupStore>();
+            services.TryAddSingleton<UsageAggregator>();
         }
         else
         {

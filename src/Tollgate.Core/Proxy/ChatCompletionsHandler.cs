@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tollgate.Billing;
 using Tollgate.Diagnostics;
 using Tollgate.Errors;
 using Tollgate.Json;
@@ -13,7 +14,7 @@ namespace Tollgate.Proxy;
 
 /// <summary>
 /// <c>POST /v1/chat/completions</c>, stage by stage: authenticate, reserve metering, read and validate the body
-/// once, route and authorize, rewrite, forward, relay (<see cref="StreamRelay"/> or <see cref="CompletionRelay"/>),
+/// once, route and authorize, price, rewrite, forward, relay (<see cref="StreamRelay"/> or <see cref="CompletionRelay"/>),
 /// and settle exactly one usage record for every authenticated request (<see cref="UsageSettlement"/>). A stage
 /// that fails says which <see cref="ProxyError"/> it was; <see cref="ProxyErrors"/> maps that to the answer.
 /// </summary>
@@ -25,6 +26,7 @@ public sealed class ChatCompletionsHandler(
     StreamRelay streamRelay,
     CompletionRelay completionRelay,
     UsageSettlement settlement,
+    PriceBook prices,
     IUsageSink usage,
     IOptions<TollgateOptions> options,
     TimeProvider time,
@@ -148,6 +150,12 @@ public sealed class ChatCompletionsHandler(
         exchange.Route = route;
         exchange.Record.Upstream = route.Upstream.Name;
         exchange.Record.UpstreamModel = route.UpstreamModel;
+        if (prices.Price(chat.Model, route.Upstream.Name, exchange.Record.StartedAt, out var price) is { } unpriced)
+        {
+            return unpriced;
+        }
+        exchange.Price = price;
+        exchange.Record.Unpriced = price is null;
         RequestRewriter.Rewrite(body.WrittenSpan, chat, route.EncodedUpstreamModel, upstreamBody);
         return null;
     }
@@ -227,7 +235,7 @@ public sealed class ChatCompletionsHandler(
             // Counting tokens takes longer than relaying: let the client have the end of its response first.
             await FinishResponseAsync(exchange).ConfigureAwait(false);
         }
-        settlement.Settle(record, source, tap, upstreamBody.WrittenSpan);
+        settlement.Settle(record, source, tap, upstreamBody.WrittenSpan, exchange.Price);
 
         usage.Record(record);
         metrics.RequestCompleted(record);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Tollgate.Billing;
 using Tollgate.Errors;
 using Tollgate.Keys;
 using Tollgate.Routing;
@@ -17,6 +18,9 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     public ApiKey? Key { get; set; }
     public ChatRequest? Request { get; set; }
     public ModelRoute? Route { get; set; }
+
+    /// <summary>The price in effect for the request; null before pricing, or when it is served unpriced.</summary>
+    public ModelPrice? Price { get; set; }
 
     /// <summary>The last stage that failed; <see cref="ProxyError.None"/> while all is well.</summary>
     public ProxyError Error { get; private set; }

@@ -1,3 +1,4 @@
+using Tollgate.Billing;
 using Tollgate.Streaming;
 using Tollgate.Usage;
 
@@ -5,8 +6,8 @@ namespace Tollgate.Proxy;
 
 /// <summary>
 /// Settles a request's token figures once it has ended: the upstream's own report when it sent one; otherwise
-/// counted from the request and the text seen, when the model may have done work; otherwise none. No I/O and
-/// no clock: the same inputs always give the same record.
+/// counted from the request and the text seen, when the model may have done work; otherwise none. Then its cost
+/// at the price in effect when it started. No I/O and no clock: the same inputs always give the same record.
 /// </summary>
 public sealed class UsageSettlement(TokenCounter tokens)
 {
@@ -27,9 +28,10 @@ public sealed class UsageSettlement(TokenCounter tokens)
         return UsageSource.None;
     }
 
-    /// <summary>Fills the record's token figures from <paramref name="source"/>.</summary>
+    /// <summary>Fills the record's token figures from <paramref name="source"/>, and its cost at <paramref name="price"/>.</summary>
     /// <param name="upstreamBody">The body sent upstream, whose prompt is counted when the figures are estimated.</param>
-    public void Settle(UsageRecord record, UsageSource source, UsageTap tap, ReadOnlySpan<byte> upstreamBody)
+    /// <param name="price">The price in effect; null when the request never got that far or is served unpriced.</param>
+    public void Settle(UsageRecord record, UsageSource source, UsageTap tap, ReadOnlySpan<byte> upstreamBody, ModelPrice? price)
     {
         record.Source = source;
         switch (source)
@@ -45,6 +47,11 @@ public sealed class UsageSettlement(TokenCounter tokens)
                 record.PromptTokens = tokens.CountPrompt(upstreamBody, model);
                 record.CompletionTokens = tokens.CountCompletion(tap.CompletionText, tap.CompletionTextBytes, model);
                 break;
+        }
+        if (price is not null)
+        {
+            record.Cost = price.CostOf(record.PromptTokens, record.CachedTokens, record.CompletionTokens, record.ReasoningTokens, reachedModel: source != UsageSource.None);
+            record.PriceVersion = price.Version;
         }
     }
 }

@@ -23,6 +23,8 @@ public sealed class TableStorage
         Service = service;
         Keys = service.GetTableClient(tablePrefix + "keys");
         Usage = service.GetTableClient(tablePrefix + "usage");
+        Prices = service.GetTableClient(tablePrefix + "prices");
+        Rollups = service.GetTableClient(tablePrefix + "rollups");
     }
 
     public TableServiceClient Service { get; }
@@ -32,6 +34,12 @@ public sealed class TableStorage
 
     /// <summary>Usage pages written by the ledger (see <c>Usage/UsagePage</c>).</summary>
     public TableClient Usage { get; }
+
+    /// <summary>Prices set through the admin API (see <c>Billing/PriceStore</c>).</summary>
+    public TableClient Prices { get; }
+
+    /// <summary>Usage rolled up by key and owner, hour, day and month, and the aggregation's watermark (see <c>Billing/RollupStore</c>).</summary>
+    public TableClient Rollups { get; }
 
     /// <summary>
     /// The SDK client for the configured account. Its own retries are few and short (three tries within about

@@ -92,6 +92,7 @@ public sealed class StreamingFailureTests
         {
             s["Tollgate:StreamHeartbeatInterval"] = "00:00:00.200";
             s["Tollgate:Upstreams:mock:Models:gpt-late"] = "mock@stallbody=1200,chunks=2";
+            GatewayHost.AddPrice(s, "gpt-late");
         });
         using var response = await host.Http.SendAsync(Chat("gpt-late", stream: true), Ct);
         var body = await response.Content.ReadAsStringAsync(Ct);
@@ -122,6 +123,7 @@ public sealed class StreamingFailureTests
             s["Tollgate:Upstreams:dead:BaseUrl"] = $"http://127.0.0.1:{deadPort}";
             s["Tollgate:Upstreams:dead:Secret"] = "sk-dead-SENTINELSECRET";
             s["Tollgate:Upstreams:dead:Models:gpt-dead"] = "whatever";
+            GatewayHost.AddPrice(s, "gpt-dead");
         });
         using var response = await host.Http.SendAsync(Chat("gpt-dead", stream: true), Ct);
         var body = await response.Content.ReadAsStringAsync(Ct);

@@ -119,6 +119,11 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             settings[$"Tollgate:Upstreams:mock:Models:{client}"] = upstream;
         }
+        // Every test model has a price (an unpriced model is refused); tests of pricing change these.
+        foreach (var model in Models.Keys.Concat(["env-model", "env-429", "env-402"]))
+        {
+            AddPrice(settings, model);
+        }
         if (storageConnectionString is not null)
         {
             settings["Tollgate:Storage:ConnectionString"] = storageConnectionString;
@@ -133,6 +138,21 @@ public sealed class GatewayHost : IAsyncDisposable
         var host = new GatewayHost(mock, mockUri, settings, storageConnectionString is not null, new CapturingLoggerProvider());
         await host.StartGatewayAsync();
         return host;
+    }
+
+    /// <summary>Prices per million tokens every test model has: input, cached input, output.</summary>
+    public const decimal InputPrice = 1.00m, CachedInputPrice = 0.50m, OutputPrice = 2.00m;
+
+    /// <summary>Adds a price for <paramref name="model"/> (the test prices, from 2020) to the settings.</summary>
+    public static void AddPrice(Dictionary<string, string?> settings, string model)
+    {
+        var index = settings.Keys.Count(k => k.StartsWith("Tollgate:Billing:Prices:", StringComparison.Ordinal) && k.EndsWith(":Model", StringComparison.Ordinal));
+        var prefix = $"Tollgate:Billing:Prices:{index}:";
+        settings[prefix + "Model"] = model;
+        settings[prefix + "EffectiveFrom"] = "2020-01-01T00:00:00Z";
+        settings[prefix + "InputPerMillion"] = InputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings[prefix + "CachedInputPerMillion"] = CachedInputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings[prefix + "OutputPerMillion"] = OutputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Starts the gateway (again), on a new free port, with the same settings.</summary>

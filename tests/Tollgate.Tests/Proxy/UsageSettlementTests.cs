@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Options;
+using Tollgate.Billing;
 using Tollgate.Proxy;
 using Tollgate.Streaming;
 using Tollgate.Usage;
@@ -42,7 +43,7 @@ public sealed class UsageSettlementTests
         tap.Inspect("""{"choices":[{"index":0,"message":{"content":"hello"}}],"usage":{"prompt_tokens":12,"completion_tokens":30,"prompt_tokens_details":{"cached_tokens":5},"completion_tokens_details":{"reasoning_tokens":20}}}"""u8);
         var record = new UsageRecord { RequestId = "r", UpstreamModel = "gpt-4o" };
 
-        Settlement().Settle(record, UsageSource.Reported, tap, UpstreamBody);
+        Settlement().Settle(record, UsageSource.Reported, tap, UpstreamBody, null);
 
         Assert.Equal((UsageSource.Reported, 12L, 30L, 5L, 20L), (record.Source, record.PromptTokens, record.CompletionTokens, record.CachedTokens, record.ReasoningTokens));
     }
@@ -57,7 +58,7 @@ public sealed class UsageSettlementTests
         tap.Inspect("""{"choices":[{"index":0,"delta":{"content":"Hello, world! How are you today?"}}]}"""u8);
         var record = new UsageRecord { RequestId = "r", RequestedModel = "my-alias", UpstreamModel = "gpt-4o" };
 
-        new UsageSettlement(counter).Settle(record, source, tap, UpstreamBody);
+        new UsageSettlement(counter).Settle(record, source, tap, UpstreamBody, null);
 
         Assert.Equal(source, record.Source);
         Assert.Equal(counter.CountPrompt(UpstreamBody, "gpt-4o"), record.PromptTokens);
@@ -73,8 +74,39 @@ public sealed class UsageSettlementTests
         tap.Inspect("""{"choices":[{"index":0,"delta":{"content":"ignored"}}]}"""u8);
         var record = new UsageRecord { RequestId = "r", UpstreamModel = "gpt-4o" };
 
-        Settlement().Settle(record, UsageSource.None, tap, UpstreamBody);
+        Settlement().Settle(record, UsageSource.None, tap, UpstreamBody, null);
 
         Assert.Equal((UsageSource.None, 0L, 0L), (record.Source, record.PromptTokens, record.CompletionTokens));
+    }
+
+    private static readonly ModelPrice Price = new()
+    {
+        Model = "gpt-4o", EffectiveFrom = DateTimeOffset.UnixEpoch, InputPerMillion = 2.5m, CachedInputPerMillion = 1.25m, OutputPerMillion = 10m, PerRequest = 0.001m,
+    };
+
+    [Fact]
+    public void TheCost_IsTheSettledFiguresAtThePrice_WithItsVersion()
+    {
+        using var tap = new UsageTap();
+        tap.Inspect("""{"choices":[],"usage":{"prompt_tokens":1000,"completion_tokens":200,"prompt_tokens_details":{"cached_tokens":400}}}"""u8);
+        var record = new UsageRecord { RequestId = "r", UpstreamModel = "gpt-4o" };
+
+        Settlement().Settle(record, UsageSource.Reported, tap, UpstreamBody, Price);
+
+        Assert.Equal(Price.CostOf(1000, 400, 200, 0, reachedModel: true), record.Cost);
+        Assert.Equal(0.005m, record.Cost);
+        Assert.Equal("gpt-4o/1970-01-01T00:00:00Z", record.PriceVersion);
+    }
+
+    [Fact]
+    public void ARequestThatNeverReachedTheModel_CostsNothing_ButKeepsThePriceItWouldHaveUsed()
+    {
+        using var tap = new UsageTap();
+        var record = new UsageRecord { RequestId = "r", UpstreamModel = "gpt-4o" };
+
+        Settlement().Settle(record, UsageSource.None, tap, UpstreamBody, Price);
+
+        Assert.Equal(0m, record.Cost);
+        Assert.Equal(Price.Version, record.PriceVersion);
     }
 }
