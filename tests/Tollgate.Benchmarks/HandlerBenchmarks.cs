@@ -33,6 +33,9 @@ public class HandlerBenchmarks
             ["Tollgate:Upstreams:mock:Models:bench"] = "mock",
             ["Tollgate:Keys:0:Id"] = "bench",
             ["Tollgate:Keys:0:Key"] = Key,
+            ["Tollgate:Billing:Prices:0:Model"] = "bench",
+            ["Tollgate:Billing:Prices:0:InputPerMillion"] = "0.15",
+            ["Tollgate:Billing:Prices:0:OutputPerMillion"] = "0.60",
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));

@@ -143,6 +143,14 @@ internal static partial class LoadHarness
             "--Tollgate:Keys:0:Id", "bench",
             "--Tollgate:Keys:0:Key", Key,
         };
+        // Every model priced, as in production (an unpriced model is refused).
+        var index = 0;
+        foreach (var model in new[] { "bench", "bench-stream", "bench-idle" })
+        {
+            args.AddRange([$"--Tollgate:Billing:Prices:{index}:Model", model, $"--Tollgate:Billing:Prices:{index}:InputPerMillion", "0.15",
+                $"--Tollgate:Billing:Prices:{index}:OutputPerMillion", "0.60"]);
+            index++;
+        }
         if (storage is not null)
         {
             args.AddRange(["--Tollgate:Storage:ConnectionString", storage, "--Tollgate:Storage:TablePrefix", "bench"]);

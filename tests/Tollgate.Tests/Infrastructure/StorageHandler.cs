@@ -14,6 +14,11 @@ public sealed class StorageHandler(Func<HttpRequestMessage, HttpResponseMessage?
 
     public bool Fail { get; set; }
 
+    /// <summary>When set, requests after this many fail like an outage (a process that loses storage half-way).</summary>
+    public int? FailAfter { get; init; }
+
+    private int _requests;
+
     /// <summary>How many more entity group transactions reach storage but lose their answer (the caller sees a 503).</summary>
     public int LoseBatchAnswers;
 
@@ -34,7 +39,7 @@ public sealed class StorageHandler(Func<HttpRequestMessage, HttpResponseMessage?
         {
             Interlocked.Increment(ref _pointReads);
         }
-        if (Fail)
+        if (Fail || (FailAfter is { } limit && Interlocked.Increment(ref _requests) > limit))
         {
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { RequestMessage = request });
         }
