@@ -66,7 +66,7 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
     {
         // Any key id: keys from configuration have usage too, though they are not in the keys table.
         var id = RouteId(context);
-        if (!TableKeyStore.IsValidId(id))
+        if (!KeyValidation.IsValidId(id))
         {
             throw NotFound(id);
         }
@@ -91,7 +91,7 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         await WriteAsync(context, 200, KeyResponse.From(key), AdminJsonContext.Default.KeyResponse).ConfigureAwait(false);
     });
 
-    private async Task RunAsync(HttpContext context, Func<TableKeyStore, CancellationToken, Task> action)
+    private async Task RunAsync(HttpContext context, Func<TableKeyAdministrator, CancellationToken, Task> action)
     {
         context.Response.Headers.CacheControl = "no-store";
         var admin = authenticator.Authenticate(context.Request);
@@ -101,7 +101,7 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
             return;
         }
         context.Items[AdminIdItem] = admin;
-        var store = services.GetService<TableKeyStore>();
+        var store = services.GetService<TableKeyAdministrator>();
         if (store is null)
         {
             await ApiErrorWriter.WriteAsync(context.Response, StorageMissing).ConfigureAwait(false);
