@@ -3,14 +3,24 @@ namespace Tollgate.Keys;
 /// <summary>What a key's id, name, owner and limits may be.</summary>
 internal static class KeyValidation
 {
+    private const int MaxTextLength = 128;
+
     /// <summary>1 to 64 ASCII letters, digits, '-' or '_' (ids from configuration as well as generated ones).</summary>
     public static bool IsValidId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    public static void ValidateName(string value, string field)
+    public static void ValidateName(string name)
     {
-        if (string.IsNullOrWhiteSpace(value) || value.Length > 128 || value.Any(char.IsControl))
+        if (!IsValidText(name))
         {
-            throw new KeyAdministrationException(400, "invalid_" + field, $"'{field}' must be 1 to 128 printable characters.");
+            throw new KeyAdministrationException(KeyAdministrationError.InvalidName, $"'name' must be 1 to {MaxTextLength} printable characters.");
+        }
+    }
+
+    public static void ValidateOwner(string owner)
+    {
+        if (!IsValidText(owner))
+        {
+            throw new KeyAdministrationException(KeyAdministrationError.InvalidOwner, $"'owner' must be 1 to {MaxTextLength} printable characters.");
         }
     }
 
@@ -18,7 +28,9 @@ internal static class KeyValidation
     {
         if (rpm is <= 0 || tpm is <= 0 || budget is < 0)
         {
-            throw new KeyAdministrationException(422, "invalid_limit", "Limits must be positive (budget: zero or more).");
+            throw new KeyAdministrationException(KeyAdministrationError.InvalidLimit, "Limits must be positive (budget: zero or more).");
         }
     }
+
+    private static bool IsValidText(string value) => !string.IsNullOrWhiteSpace(value) && value.Length <= MaxTextLength && !value.Any(char.IsControl);
 }

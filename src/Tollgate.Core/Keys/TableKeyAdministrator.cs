@@ -19,8 +19,8 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
 
     public async Task<CreatedKey> CreateAsync(NewKey request, CancellationToken cancellationToken)
     {
-        KeyValidation.ValidateName(request.Name, "name");
-        KeyValidation.ValidateName(request.Owner, "owner");
+        KeyValidation.ValidateName(request.Name);
+        KeyValidation.ValidateOwner(request.Owner);
         KeyValidation.ValidateLimits(request.RequestsPerMinute, request.TokensPerMinute, request.MonthlyBudgetUsd);
         await table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await EnsureOwnerHasRoomAsync(request.Owner, cancellationToken).ConfigureAwait(false);
@@ -80,7 +80,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
     {
         if (changes.Name is not null)
         {
-            KeyValidation.ValidateName(changes.Name, "name");
+            KeyValidation.ValidateName(changes.Name);
         }
         KeyValidation.ValidateLimits(changes.RequestsPerMinute, changes.TokensPerMinute, changes.MonthlyBudgetUsd);
         return ModifyAsync(id, changes.ApplyTo, cancellationToken);
@@ -92,7 +92,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
         if (state == KeyState.Active)
         {
             var current = await GetAsync(id, cancellationToken).ConfigureAwait(false)
-                ?? throw new KeyAdministrationException(404, "key_not_found", $"No key has the id '{id}'.");
+                ?? throw KeyAdministrationException.NotFound(id);
             if (current.State == KeyState.Disabled)
             {
                 await EnsureOwnerHasRoomAsync(current.Owner, cancellationToken).ConfigureAwait(false);
@@ -102,7 +102,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
         {
             if (key.State == KeyState.Revoked && state != KeyState.Revoked)
             {
-                throw new KeyAdministrationException(409, "key_revoked", "A revoked key cannot be used again; create a new one.");
+                throw new KeyAdministrationException(KeyAdministrationError.Revoked, "A revoked key cannot be used again; create a new one.");
             }
             return key with { State = state };
         }, cancellationToken).ConfigureAwait(false);
@@ -115,7 +115,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
         for (var attempt = 1; ; attempt++)
         {
             var current = await ReadAsync(id, cancellationToken).ConfigureAwait(false)
-                ?? throw new KeyAdministrationException(404, "key_not_found", $"No key has the id '{id}'.");
+                ?? throw KeyAdministrationException.NotFound(id);
             var updated = change(current.Key);
             try
             {
@@ -156,7 +156,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
 
         if (active >= _maxActiveKeysPerOwner)
         {
-            throw new KeyAdministrationException(409, "too_many_active_keys",
+            throw new KeyAdministrationException(KeyAdministrationError.TooManyActiveKeys,
                 $"The owner already has {active} active keys (the limit is {_maxActiveKeysPerOwner}); revoke or disable one first.");
         }
     }
