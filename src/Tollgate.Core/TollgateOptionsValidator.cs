@@ -61,7 +61,7 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
         {
             var key = options.Keys[i];
             var path = $"{S}:Keys:{i}";
-            if (!Keys.TableKeyStore.IsValidId(key.Id))
+            if (!Keys.KeyValidation.IsValidId(key.Id))
             {
                 failures.Add($"{path}:Id must be 1 to 64 letters, digits, '-' or '_'.");
             }

@@ -64,8 +64,10 @@ public static class TollgateServiceCollectionExtensions
         if (storage.IsConfigured)
         {
             services.TryAddSingleton<TableStorage>();
-            services.TryAddSingleton<TableKeyStore>();
-            services.TryAddSingleton(sp => new CachingKeyStore(sp.GetRequiredService<TableKeyStore>(), sp.GetRequiredService<TimeProvider>(),
+            services.TryAddSingleton<KeyTable>();
+            services.TryAddSingleton<TableKeyLookup>();
+            services.TryAddSingleton<TableKeyAdministrator>();
+            services.TryAddSingleton(sp => new CachingKeyStore(sp.GetRequiredService<TableKeyLookup>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IOptions<TollgateOptions>>().Value.KeyCacheTtl));
             services.TryAddSingleton<IKeyStore>(sp => new CompositeKeyStore(sp.GetRequiredService<ConfigurationKeyStore>(), sp.GetRequiredService<CachingKeyStore>()));
             services.TryAddSingleton<TableUsageLedger>();

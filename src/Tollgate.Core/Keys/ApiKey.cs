@@ -1,7 +1,7 @@
 namespace Tollgate.Keys;
 
 /// <summary>A Tollgate client key as the gateway sees it after lookup: identity, permissions, limits and state, no secret.</summary>
-public sealed class ApiKey
+public sealed record ApiKey
 {
     public required string Id { get; init; }
     public string Name { get; init; } = "";
@@ -31,4 +31,8 @@ public sealed class ApiKey
     public bool IsUsableAt(DateTimeOffset now) => State == KeyState.Active && (ExpiresAt is null || ExpiresAt > now);
 
     public bool Allows(string model) => AllowedModels is null || AllowedModels.Contains(model);
+
+    /// <summary>The allowed-models set for a list of models: none listed means every model (null).</summary>
+    internal static IReadOnlySet<string>? ModelSet(IReadOnlyCollection<string>? models) =>
+        models is { Count: > 0 } ? new HashSet<string>(models, StringComparer.Ordinal) : null;
 }

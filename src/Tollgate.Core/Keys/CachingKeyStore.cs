@@ -9,7 +9,7 @@ namespace Tollgate.Keys;
 /// client; with nothing cached the caller gets <see cref="KeyStoreUnavailableException"/> (503).
 /// Also records last use, at most every five minutes per key, off the request path.
 /// </summary>
-public sealed class CachingKeyStore(TableKeyStore inner, TimeProvider time, TimeSpan ttl) : IKeyStore
+public sealed class CachingKeyStore(TableKeyLookup inner, TimeProvider time, TimeSpan ttl) : IKeyStore
 {
     private const int MaxEntries = 100_000;
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(5);

@@ -17,7 +17,7 @@ public sealed class ConfigurationKeyStore : IKeyStore
                 Id = key.Id,
                 Name = key.Name ?? key.Id,
                 Owner = key.Owner ?? "",
-                AllowedModels = key.Models.Count == 0 ? null : new HashSet<string>(key.Models, StringComparer.Ordinal),
+                AllowedModels = ApiKey.ModelSet(key.Models),
                 State = key.Disabled ? KeyState.Disabled : KeyState.Active,
                 ExpiresAt = key.ExpiresAt,
                 Hash = hash,

@@ -1,8 +1,12 @@
 namespace Tollgate.Keys;
 
-/// <summary>An admin request that cannot be carried out: the HTTP status and a message for the administrator.</summary>
-public sealed class KeyAdministrationException(int status, string code, string message) : Exception(message)
+/// <summary>A key administration request that cannot be carried out: why, and a message safe to show the administrator.</summary>
+public sealed class KeyAdministrationException(KeyAdministrationError error, string message) : Exception(message)
 {
-    public int Status { get; } = status;
-    public string Code { get; } = code;
+    private const int MaxIdShown = 64;
+
+    public KeyAdministrationError Error { get; } = error;
+
+    public static KeyAdministrationException NotFound(string id) =>
+        new(KeyAdministrationError.NotFound, $"No key has the id '{(id.Length <= MaxIdShown ? id : string.Concat(id.AsSpan(0, MaxIdShown), "…"))}'.");
 }

@@ -16,4 +16,15 @@ public sealed record KeyChanges
     public bool ClearMonthlyBudget { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
     public bool ClearExpiry { get; init; }
+
+    /// <summary>The key with these changes made.</summary>
+    public ApiKey ApplyTo(ApiKey key) => key with
+    {
+        Name = Name ?? key.Name,
+        AllowedModels = ClearModels ? null : Models is not null ? ApiKey.ModelSet(Models) : key.AllowedModels,
+        RequestsPerMinute = ClearRequestsPerMinute ? null : RequestsPerMinute ?? key.RequestsPerMinute,
+        TokensPerMinute = ClearTokensPerMinute ? null : TokensPerMinute ?? key.TokensPerMinute,
+        MonthlyBudgetUsd = ClearMonthlyBudget ? null : MonthlyBudgetUsd ?? key.MonthlyBudgetUsd,
+        ExpiresAt = ClearExpiry ? null : ExpiresAt ?? key.ExpiresAt,
+    };
 }

@@ -78,32 +78,48 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         Assert.True(refused, "the revoked key kept working past the cache TTL");
     }
 
+    /// <summary>
+    /// Limits and models changed through the admin API are stored (read back with a fresh GET and in the list);
+    /// only the models are enforced so far: rate limits and budgets are not built yet.
+    /// </summary>
     [Fact]
-    public async Task UpdatedLimitsAndModels_AreStoredAndEnforced()
+    public async Task UpdatedLimitsAndModels_AreStored_AndModelsAreEnforced()
     {
         await using var host = await StartAsync();
         var admin = new AdminClient(host.Http);
         var (id, secret) = await admin.CreateKeyAsync("team-m", models: ["gpt-test", "gpt-tools"]);
         Assert.Equal(403, await CallAsync(host, secret, "gpt-reasoning"));
 
+        var expiry = new DateTimeOffset(2099, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var (status, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}",
-            new { models = new[] { "gpt-reasoning" }, requests_per_minute = 60, tokens_per_minute = 100000, monthly_budget_usd = 12.5m, name = "renamed" });
+            new { models = new[] { "gpt-reasoning" }, requests_per_minute = 60, tokens_per_minute = 100000, monthly_budget_usd = 12.5m, expires_at = expiry, name = "renamed" });
         Assert.Equal(200, status);
         Assert.Equal("renamed", updated.GetProperty("name").GetString());
-        Assert.Equal(60, updated.GetProperty("requests_per_minute").GetInt64());
-        Assert.Equal(12.5m, updated.GetProperty("monthly_budget_usd").GetDecimal());
+
+        var (got, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        Assert.Equal(200, got);
+        Assert.Equal("renamed", stored.GetProperty("name").GetString());
+        Assert.Equal(["gpt-reasoning"], stored.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(60, stored.GetProperty("requests_per_minute").GetInt64());
+        Assert.Equal(100000, stored.GetProperty("tokens_per_minute").GetInt64());
+        Assert.Equal(12.5m, stored.GetProperty("monthly_budget_usd").GetDecimal());
+        Assert.Equal(expiry, stored.GetProperty("expires_at").GetDateTimeOffset());
         Assert.Equal(200, await CallAsync(host, secret, "gpt-reasoning"));
         Assert.Equal(403, await CallAsync(host, secret, "gpt-test"));
 
         var (_, cleared) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new Dictionary<string, object?> { ["models"] = null, ["monthly_budget_usd"] = null });
         Assert.Equal(System.Text.Json.JsonValueKind.Null, cleared.GetProperty("models").ValueKind);
-        Assert.Equal(System.Text.Json.JsonValueKind.Null, cleared.GetProperty("monthly_budget_usd").ValueKind);
-        Assert.Equal(60, cleared.GetProperty("requests_per_minute").GetInt64());
         Assert.Equal(200, await CallAsync(host, secret, "gpt-test"));
 
         var (listed, list) = await admin.SendAsync(HttpMethod.Get, "admin/keys?owner=team-m");
         Assert.Equal(200, listed);
-        Assert.Single(list.GetProperty("data").EnumerateArray());
+        var row = Assert.Single(list.GetProperty("data").EnumerateArray());
+        Assert.Equal(id, row.GetProperty("id").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, row.GetProperty("models").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, row.GetProperty("monthly_budget_usd").ValueKind);
+        Assert.Equal(60, row.GetProperty("requests_per_minute").GetInt64());
+        Assert.Equal(100000, row.GetProperty("tokens_per_minute").GetInt64());
+        Assert.Equal(expiry, row.GetProperty("expires_at").GetDateTimeOffset());
     }
 
     [Fact]
@@ -150,13 +166,28 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
     {
         await using var host = await StartAsync();
         var admin = new AdminClient(host.Http);
-        Assert.Equal(400, (await admin.SendAsync(HttpMethod.Post, "admin/keys", new { name = "", owner = "x" })).Status);
-        Assert.Equal(400, (await admin.SendAsync(HttpMethod.Post, "admin/keys", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"))).Status);
-        Assert.Equal(422, (await admin.SendAsync(HttpMethod.Post, "admin/keys", new { name = "n", owner = "o", requests_per_minute = -1 })).Status);
-        Assert.Equal(404, (await admin.SendAsync(HttpMethod.Get, "admin/keys/0123456789abcdef")).Status);
-        Assert.Equal(404, (await admin.SendAsync(HttpMethod.Get, "admin/keys/bad'id")).Status);
+        async Task Expect(int status, string code, HttpMethod method, string path, object? body = null)
+        {
+            var (actual, error) = await admin.SendAsync(method, path, body);
+            Assert.Equal((status, code), (actual, error.GetProperty("error").GetProperty("code").GetString()));
+            Assert.Equal("invalid_request_error", error.GetProperty("error").GetProperty("type").GetString());
+        }
+
+        await Expect(400, "invalid_name", HttpMethod.Post, "admin/keys", new { name = "", owner = "x" });
+        await Expect(400, "invalid_owner", HttpMethod.Post, "admin/keys", new { name = "n", owner = "a\nb" });
+        await Expect(400, "invalid_request", HttpMethod.Post, "admin/keys", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        await Expect(400, "invalid_request", HttpMethod.Post, "admin/keys", new StringContent("null", System.Text.Encoding.UTF8, "application/json"));
+        await Expect(422, "invalid_limit", HttpMethod.Post, "admin/keys", new { name = "n", owner = "o", requests_per_minute = -1 });
+        await Expect(404, "key_not_found", HttpMethod.Get, "admin/keys/0123456789abcdef");
+        await Expect(404, "key_not_found", HttpMethod.Get, "admin/keys/bad'id");
+        await Expect(404, "key_not_found", HttpMethod.Post, "admin/keys/0123456789abcdef/revoke");
+        await Expect(400, "invalid_request", HttpMethod.Get, "admin/keys?continuation_token=not*a*token");
         var (id, _) = await admin.CreateKeyAsync("team-b");
-        Assert.Equal(400, (await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { owner = "someone-else" })).Status);
-        Assert.Equal(422, (await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")).Status);
+        await Expect(400, "unknown_field", HttpMethod.Patch, $"admin/keys/{id}", new { owner = "someone-else" });
+        await Expect(400, "invalid_request", HttpMethod.Patch, $"admin/keys/{id}", new { requests_per_minute = "sixty" });
+        await Expect(400, "invalid_request", HttpMethod.Patch, $"admin/keys/{id}", new[] { 1 });
+        await Expect(422, "invalid_limit", HttpMethod.Patch, $"admin/keys/{id}", new { tokens_per_minute = 0 });
+        await Expect(400, "invalid_time", HttpMethod.Get, $"admin/keys/{id}/usage?from=yesterday");
+        await Expect(422, "invalid_range", HttpMethod.Get, $"admin/keys/{id}/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z");
     }
 }

@@ -13,13 +13,14 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
 
-    private (TableKeyStore Store, CachingKeyStore Cache, ManualTimeProvider Clock, StorageHandler Counter) Create()
+    private (TableKeyAdministrator Store, CachingKeyStore Cache, ManualTimeProvider Clock, StorageHandler Counter) Create()
     {
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
         var counter = new StorageHandler();
         var options = Options.Create(new TollgateOptions());
-        var store = new TableKeyStore(azurite.CreateStorage(azurite.UniquePrefix(), counter), new KeyHasher(options), clock, options);
-        return (store, new CachingKeyStore(store, clock, Ttl), clock, counter);
+        var table = new KeyTable(azurite.CreateStorage(azurite.UniquePrefix(), counter));
+        var store = new TableKeyAdministrator(table, new KeyHasher(options), clock, options);
+        return (store, new CachingKeyStore(new TableKeyLookup(table), clock, Ttl), clock, counter);
     }
 
     [Fact]
@@ -94,9 +95,8 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
         // A store that answers at once: the shared lookup finishes before it could be published.
         var rows = new SynchronousRows();
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
-        var options = Options.Create(new TollgateOptions());
-        var store = new TableKeyStore(azurite.CreateStorage("sync", new StorageHandler(rows.Answer)), new KeyHasher(options), clock, options);
-        var cache = new CachingKeyStore(store, clock, Ttl);
+        var lookup = new TableKeyLookup(new KeyTable(azurite.CreateStorage("sync", new StorageHandler(rows.Answer))));
+        var cache = new CachingKeyStore(lookup, clock, Ttl);
         var hash = KeyHash.Compute("tg-sync");
         var key = new ApiKey { Id = "k1", Hash = hash, State = KeyState.Active };
         rows.Row = KeyEntity.ToLookupRow(key);

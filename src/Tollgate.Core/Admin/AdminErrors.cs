@@ -1,0 +1,51 @@
+using Tollgate.Errors;
+using Tollgate.Keys;
+
+namespace Tollgate.Admin;
+
+/// <summary>
+/// The admin API's errors: key administration's domain errors mapped to a status and code (in <see cref="From"/>,
+/// the one place that does it), and the errors the HTTP layer finds itself in a request.
+/// </summary>
+internal static class AdminErrors
+{
+    private const string InvalidRequestError = "invalid_request_error";
+
+    public static readonly ApiError Unauthorized =
+        new(401, InvalidRequestError, "invalid_admin_key", "This endpoint needs an admin key (Authorization: Bearer <admin key>).");
+
+    public static readonly ApiError StorageNotConfigured =
+        new(503, "server_error", "storage_not_configured", "Key management needs Tollgate:Storage to be configured.");
+
+    /// <summary>Storage did not answer (an outage): the same 503 as when keys cannot be verified.</summary>
+    public static readonly ApiError StorageUnavailable = ApiErrors.KeyVerificationUnavailable;
+
+    public static readonly ApiError InvalidQuery = ApiErrors.Malformed("A query parameter is not valid (continuation_token?).");
+
+    public static ApiError From(KeyAdministrationException e) => e.Error switch
+    {
+        KeyAdministrationError.NotFound => Invalid(404, "key_not_found", e.Message),
+        KeyAdministrationError.Revoked => Invalid(409, "key_revoked", e.Message),
+        KeyAdministrationError.TooManyActiveKeys => Invalid(409, "too_many_active_keys", e.Message),
+        KeyAdministrationError.InvalidName => Invalid(400, "invalid_name", e.Message),
+        KeyAdministrationError.InvalidOwner => Invalid(400, "invalid_owner", e.Message),
+        KeyAdministrationError.InvalidLimit => Invalid(422, "invalid_limit", e.Message),
+        _ => ApiErrors.Internal,
+    };
+
+    public static ApiError KeyNotFound(string id) => From(KeyAdministrationException.NotFound(id));
+
+    /// <summary>The body is not JSON, or not of the expected shape.</summary>
+    public static ApiError InvalidBody(string message) => Invalid(400, "invalid_request", message);
+
+    public static ApiError WrongType(string field) => InvalidBody($"'{ApiErrors.Truncate(field, 64)}' has the wrong type.");
+
+    public static ApiError UnknownField(string field) => Invalid(400, "unknown_field", $"'{ApiErrors.Truncate(field, 64)}' cannot be changed.");
+
+    public static ApiError InvalidTime(string parameter) => Invalid(400, "invalid_time", $"'{parameter}' must be an ISO 8601 time.");
+
+    public static ApiError InvalidRange(TimeSpan maxRange) =>
+        Invalid(422, "invalid_range", $"'to' must be after 'from' and at most {maxRange.TotalDays} days later.");
+
+    private static ApiError Invalid(int status, string code, string message) => new(status, InvalidRequestError, code, message);
+}
