@@ -66,7 +66,13 @@ public sealed class CachingKeyStore(TableKeyLookup inner, TimeProvider time, Tim
         {
             if (_inFlight.TryGetValue(hash, out var running))
             {
-                return running;
+                if (!running.IsCompleted)
+                {
+                    return running;
+                }
+                // Finished, but its caller resumed before it was removed: its answer is from before this miss.
+                _inFlight.TryRemove(new KeyValuePair<KeyHash, Task<ApiKey?>>(hash, running));
+                continue;
             }
             var completion = new TaskCompletionSource<ApiKey?>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (_inFlight.TryAdd(hash, completion.Task))
