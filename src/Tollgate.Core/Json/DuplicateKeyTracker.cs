@@ -19,6 +19,9 @@ internal sealed class DuplicateKeyTracker
     private int _count;
     private readonly Stack<(int Start, HashSet<ulong>? Set)> _frames = new();
 
+    /// <summary>Names compared or looked up so far: the work done, which tests hold to linear growth.</summary>
+    public long Probes { get; private set; }
+
     public static DuplicateKeyTracker Rent()
     {
         var tracker = t_cached ?? new DuplicateKeyTracker();
@@ -44,6 +47,7 @@ internal sealed class DuplicateKeyTracker
         var (start, set) = _frames.Peek();
         if (set is not null)
         {
+            Probes++;
             return set.Add(hash);
         }
 
@@ -51,9 +55,11 @@ internal sealed class DuplicateKeyTracker
         {
             if (_hashes[i] == hash)
             {
+                Probes += i - start + 1;
                 return false;
             }
         }
+        Probes += _count - start;
 
         if (_count - start >= LinearLimit)
         {

@@ -28,9 +28,4 @@ public sealed class ChatRequest
 
     /// <summary>Offset of the root object's opening brace.</summary>
     public int RootStart { get; internal set; }
-
-    /// <summary>Bytes of prompt text (message contents, tool arguments, tool definitions), for estimating tokens.</summary>
-    public long PromptTextBytes { get; internal set; }
-
-    public int MessageCount { get; internal set; }
 }
