@@ -1,5 +1,4 @@
 using Azure.Core.Pipeline;
-using Azure.Data.Tables;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -3,7 +3,6 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tollgate.Proxy;
-using Tollgate.Streaming;
 using Tollgate.Usage;
 
 namespace Tollgate.Benchmarks;

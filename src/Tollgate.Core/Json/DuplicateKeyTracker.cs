@@ -13,7 +13,7 @@ internal sealed class DuplicateKeyTracker
     private const int LinearLimit = 24;
 
     [ThreadStatic]
-    private static DuplicateKeyTracker? t_cached;
+    private static DuplicateKeyTracker? _cached;
 
     private ulong[] _hashes = new ulong[64];
     private int _count;
@@ -24,8 +24,8 @@ internal sealed class DuplicateKeyTracker
 
     public static DuplicateKeyTracker Rent()
     {
-        var tracker = t_cached ?? new DuplicateKeyTracker();
-        t_cached = null;
+        var tracker = _cached ?? new DuplicateKeyTracker();
+        _cached = null;
         return tracker;
     }
 
@@ -33,7 +33,7 @@ internal sealed class DuplicateKeyTracker
     {
         tracker._count = 0;
         tracker._frames.Clear();
-        t_cached = tracker;
+        _cached = tracker;
     }
 
     public void BeginObject() => _frames.Push((_count, null));

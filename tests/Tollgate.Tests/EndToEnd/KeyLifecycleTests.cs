@@ -1,6 +1,4 @@
 using System.ClientModel;
-using System.Net;
-using System.Net.Http.Headers;
 using OpenAI.Chat;
 using Tollgate.Tests.Infrastructure;
 

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
-using OpenAI.Chat;
 using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.EndToEnd;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Tollgate.Errors;
 using Tollgate.Keys;
 
 namespace Tollgate.Tests.Keys;

@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tollgate.Proxy;
-using Tollgate.Streaming;
 using Tollgate.Tests.Infrastructure;
 using Tollgate.Usage;
 

@@ -107,13 +107,13 @@ internal static class MessagesParser
 
     private static string? KnownRole(ref RequestReader reader)
     {
-        if (reader.Is("user"u8)) return "user";
-        if (reader.Is("assistant"u8)) return "assistant";
-        if (reader.Is("system"u8)) return "system";
-        if (reader.Is("tool"u8)) return "tool";
-        if (reader.Is("developer"u8)) return "developer";
-        if (reader.Is("function"u8)) return "function";
-        return null;
+        return reader.Is("user"u8) ? "user"
+            : reader.Is("assistant"u8) ? "assistant"
+            : reader.Is("system"u8) ? "system"
+            : reader.Is("tool"u8) ? "tool"
+            : reader.Is("developer"u8) ? "developer"
+            : reader.Is("function"u8) ? "function"
+            : null;
     }
 
     /// <summary>Content is a string, null, or an array of typed parts.</summary>
