@@ -44,6 +44,8 @@ public static class TollgateServer
         builder.Services.AddSingleton<ILoggerProvider>(_ => new BatchingConsoleLoggerProvider(Console.OpenStandardOutput()));
         configure?.Invoke(builder);
         builder.Services.AddTollgate(builder.Configuration);
+        // The Functions app rolls usage up from its timer trigger; here a hosted service does (with storage only).
+        builder.Services.AddTollgateAggregationService(builder.Configuration);
 
         var app = builder.Build();
         app.MapTollgate();

@@ -85,4 +85,18 @@ public static class TollgateServiceCollectionExtensions
         }
         return services;
     }
+
+    /// <summary>
+    /// Rolls usage up every <c>Billing:AggregationInterval</c> in this process, when storage is configured: for hosts
+    /// without a timer of their own (the standalone host). The Functions app uses its timer trigger instead.
+    /// </summary>
+    public static IServiceCollection AddTollgateAggregationService(this IServiceCollection services, IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.IsConfigured)
+        {
+            services.AddHostedService<AggregationService>();
+        }
+        return services;
+    }
 }

@@ -1,0 +1,16 @@
+using Microsoft.Azure.Functions.Worker;
+using Tollgate.Billing;
+
+namespace Tollgate.Functions.Functions;
+
+/// <summary>
+/// Rolls usage up on the schedule in the app setting <c>TOLLGATE_AGGREGATION_SCHEDULE</c> (NCRONTAB, e.g.
+/// <c>0 */5 * * * *</c>). A late or missed run (<c>IsPastDue</c>) needs nothing special: the job starts from its
+/// watermark, so it catches up whatever it missed.
+/// </summary>
+public sealed class AggregateUsageFunction(UsageAggregator aggregator)
+{
+    [Function("AggregateUsage")]
+    public Task Run([TimerTrigger("%TOLLGATE_AGGREGATION_SCHEDULE%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        aggregator.RunAsync(cancellationToken);
+}
