@@ -15,7 +15,7 @@ internal static class AdminErrors
         new(401, InvalidRequestError, "invalid_admin_key", "This endpoint needs an admin key (Authorization: Bearer <admin key>).");
 
     public static readonly ApiError StorageNotConfigured =
-        new(503, "server_error", "storage_not_configured", "Key management needs Tollgate:Storage to be configured.");
+        new(503, "server_error", "storage_not_configured", "Keys, prices and rollups in storage need Tollgate:Storage to be configured.");
 
     /// <summary>Storage did not answer (an outage): the same 503 as when keys cannot be verified.</summary>
     public static readonly ApiError StorageUnavailable = ApiErrors.KeyVerificationUnavailable;
@@ -46,6 +46,20 @@ internal static class AdminErrors
 
     public static ApiError InvalidRange(TimeSpan maxRange) =>
         Invalid(422, "invalid_range", $"'to' must be after 'from' and at most {maxRange.TotalDays} days later.");
+
+    public static ApiError InvalidPeriod() => Invalid(400, "invalid_period", "'period' must be hour, day or month.");
+
+    public static ApiError InvalidMonth() => Invalid(400, "invalid_month", "'month' must be a calendar month as yyyy-MM, e.g. 2026-11.");
+
+    public static ApiError InvalidPrice(string problem) => Invalid(422, "invalid_price", problem);
+
+    public static ApiError PriceInPast() =>
+        Invalid(422, "price_in_past", "A price cannot start in the past: periods keep the prices they were used at. Give an effective_from from now on.");
+
+    public static ApiError PriceNotFound() => Invalid(404, "price_not_found", "No stored price has this model, upstream and effective_from.");
+
+    public static ApiError PriceInEffect() =>
+        Invalid(409, "price_in_effect", "This price has been in effect, so requests were billed at it; set a new price instead of removing it.");
 
     private static ApiError Invalid(int status, string code, string message) => new(status, InvalidRequestError, code, message);
 }

@@ -1,11 +1,9 @@
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tollgate.Errors;
 using Tollgate.Keys;
-using Tollgate.Storage;
 using Tollgate.Usage;
 
 namespace Tollgate.Admin;
@@ -16,8 +14,6 @@ namespace Tollgate.Admin;
 /// </summary>
 public sealed partial class AdminHandlers(AdminAuthenticator authenticator, IServiceProvider services, TimeProvider time, ILogger<AdminHandlers> logger)
 {
-    private const string AdminIdItem = "tollgate.admin";
-
     public Task CreateKeyAsync(HttpContext context) => RunAsync(context, async (store, ct) =>
     {
         var (request, error) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.CreateKeyRequest, ct).ConfigureAwait(false);
@@ -105,48 +101,11 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         return await ChangedAsync(context, key, verb).ConfigureAwait(false);
     });
 
-    /// <summary>
-    /// Authenticates the admin, then runs the action. The action writes its answer, or returns the error to answer
-    /// with; key administration's domain errors and storage outages are turned into errors here.
-    /// </summary>
-    private async Task RunAsync(HttpContext context, Func<TableKeyAdministrator, CancellationToken, Task<ApiError?>> action)
-    {
-        context.Response.Headers.CacheControl = "no-store";
-        var admin = authenticator.Authenticate(context.Request);
-        if (admin is null)
-        {
-            await ApiErrorWriter.WriteAsync(context.Response, AdminErrors.Unauthorized).ConfigureAwait(false);
-            return;
-        }
-        context.Items[AdminIdItem] = admin;
-        var store = services.GetService<TableKeyAdministrator>();
-        if (store is null)
-        {
-            await ApiErrorWriter.WriteAsync(context.Response, AdminErrors.StorageNotConfigured).ConfigureAwait(false);
-            return;
-        }
-        ApiError? error;
-        try
-        {
-            error = await action(store, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (KeyAdministrationException e)
-        {
-            error = AdminErrors.From(e);
-        }
-        catch (Exception e) when (TableStorage.IsOutage(e))
-        {
-            error = AdminErrors.StorageUnavailable;
-        }
-        catch (ArgumentException)
-        {
-            error = AdminErrors.InvalidQuery;
-        }
-        if (error is not null)
-        {
-            await ApiErrorWriter.WriteAsync(context.Response, error).ConfigureAwait(false);
-        }
-    }
+    /// <summary>Runs a key administration action through <see cref="AdminPipeline"/>; without storage there are no keys to administer.</summary>
+    private Task RunAsync(HttpContext context, Func<TableKeyAdministrator, CancellationToken, Task<ApiError?>> action) =>
+        AdminPipeline.RunAsync(context, authenticator, ct => services.GetService<TableKeyAdministrator>() is { } store
+            ? action(store, ct)
+            : Task.FromResult<ApiError?>(AdminErrors.StorageNotConfigured));
 
     /// <summary>After a change: forgets the key in this instance's cache, logs who changed it, answers with the key.</summary>
     private async Task<ApiError?> ChangedAsync(HttpContext context, ApiKey key, string verb)
@@ -157,14 +116,9 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         return null;
     }
 
-    private static string AdminId(HttpContext context) => context.Items[AdminIdItem] as string ?? "";
+    private static string AdminId(HttpContext context) => AdminPipeline.AdminId(context);
 
-    private static async Task WriteAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> type)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(context.Response.Body, value, type, context.RequestAborted).ConfigureAwait(false);
-    }
+    private static Task WriteAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> type) => AdminPipeline.WriteAsync(context, status, value, type);
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Admin {AdminId} {Action} key {KeyId} (owner {Owner})")]
     private static partial void LogKeyChanged(ILogger logger, string adminId, string action, string keyId, string owner);

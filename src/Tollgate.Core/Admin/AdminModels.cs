@@ -13,17 +13,6 @@ public sealed record CreateKeyRequest(
     decimal? MonthlyBudgetUsd,
     DateTimeOffset? ExpiresAt);
 
-/// <summary>PATCH body: absent fields stay; a field sent as null clears it (models, limits, budget, expiry).</summary>
-public sealed class UpdateKeyRequest
-{
-    public string? Name { get; set; }
-    public string[]? Models { get; set; }
-    public long? RequestsPerMinute { get; set; }
-    public long? TokensPerMinute { get; set; }
-    public decimal? MonthlyBudgetUsd { get; set; }
-    public DateTimeOffset? ExpiresAt { get; set; }
-}
-
 public sealed record KeyResponse(
     string Id,
     string Name,
@@ -68,19 +57,21 @@ public sealed record UsageRecordResponse(
     double? TimeToFirstTokenMs,
     double DurationMs,
     DateTimeOffset StartedAt,
-    DateTimeOffset CompletedAt)
+    DateTimeOffset CompletedAt,
+    decimal Cost,
+    string? PriceVersion,
+    bool Unpriced)
 {
     public static UsageRecordResponse From(UsageRecord r) => new(
         r.RequestId, r.KeyId, r.Owner, r.RequestedModel, r.UpstreamModel, r.Upstream, r.Stream, r.PromptTokens, r.CompletionTokens,
         r.CachedTokens, r.ReasoningTokens, r.Source.ToString().ToLowerInvariant(), r.Status, r.Outcome.ToString(), r.ErrorCode,
-        r.FinishReason, r.TimeToFirstTokenMs, r.DurationMs, r.StartedAt, r.CompletedAt);
+        r.FinishReason, r.TimeToFirstTokenMs, r.DurationMs, r.StartedAt, r.CompletedAt, r.Cost, r.PriceVersion, r.Unpriced);
 }
 
 public sealed record UsageListResponse(IReadOnlyList<UsageRecordResponse> Data, string? ContinuationToken);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(CreateKeyRequest))]
-[JsonSerializable(typeof(UpdateKeyRequest))]
 [JsonSerializable(typeof(KeyResponse))]
 [JsonSerializable(typeof(CreatedKeyResponse))]
 [JsonSerializable(typeof(KeyListResponse))]

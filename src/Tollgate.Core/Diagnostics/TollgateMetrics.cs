@@ -15,6 +15,8 @@ public sealed class TollgateMetrics
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Counter<long> _tokens;
+    private readonly Counter<double> _cost;
+    private readonly Counter<long> _unpriced;
 
     public TollgateMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +25,8 @@ public sealed class TollgateMetrics
         _duration = meter.CreateHistogram<double>("tollgate.request.duration", "ms", "Time from request to last byte.");
         _timeToFirstToken = meter.CreateHistogram<double>("tollgate.stream.time_to_first_token", "ms", "Time to the first streamed event.");
         _tokens = meter.CreateCounter<long>("tollgate.tokens", description: "Tokens metered, by direction.");
+        _cost = meter.CreateCounter<double>("tollgate.cost", "{currency}", "What requests cost at their prices, by model and owner (Billing:Currency).");
+        _unpriced = meter.CreateCounter<long>("tollgate.unpriced_requests", description: "Requests served for a model without a price (Billing:AllowUnpriced), by model.");
     }
 
     public void RequestCompleted(UsageRecord record)
@@ -42,6 +46,15 @@ public sealed class TollgateMetrics
         if (record.CompletionTokens > 0)
         {
             _tokens.Add(record.CompletionTokens, new KeyValuePair<string, object?>("direction", "completion"));
+        }
+        if (record.Cost > 0)
+        {
+            _cost.Add((double)record.Cost, new KeyValuePair<string, object?>("gen_ai.request.model", record.RequestedModel),
+                new KeyValuePair<string, object?>("tollgate.owner", record.Owner));
+        }
+        if (record.Unpriced)
+        {
+            _unpriced.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", record.RequestedModel));
         }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Tollgate.Billing;
 using Tollgate.Errors;
 using Tollgate.Proxy;
 
@@ -19,7 +20,9 @@ public static class TollgateEndpointRouteBuilderExtensions
     {
         var chat = endpoints.ServiceProvider.GetRequiredService<ChatCompletionsHandler>();
         var models = endpoints.ServiceProvider.GetRequiredService<ModelsHandler>();
+        var usage = endpoints.ServiceProvider.GetRequiredService<KeyUsageHandler>();
         var admin = endpoints.ServiceProvider.GetRequiredService<Admin.AdminHandlers>();
+        var billing = endpoints.ServiceProvider.GetRequiredService<Admin.BillingAdminHandlers>();
         var routes = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Map(string method, string pattern, RequestDelegate handler)
         {
@@ -35,6 +38,7 @@ public static class TollgateEndpointRouteBuilderExtensions
         {
             Map("POST", prefix + "/chat/completions", chat.HandleAsync);
             Map("GET", prefix + "/models", models.HandleAsync);
+            Map("GET", prefix + "/usage", usage.HandleAsync);
         }
         Map("GET", "/healthz", HealthHandler.HandleAsync);
 
@@ -46,6 +50,14 @@ public static class TollgateEndpointRouteBuilderExtensions
         Map("POST", "/admin/keys/{id}/enable", admin.EnableKeyAsync);
         Map("POST", "/admin/keys/{id}/revoke", admin.RevokeKeyAsync);
         Map("GET", "/admin/keys/{id}/usage", admin.KeyUsageAsync);
+        Map("GET", "/admin/keys/{id}/rollups", billing.KeyRollupsAsync);
+        Map("GET", "/admin/keys/{id}/statement", billing.KeyStatementAsync);
+        Map("GET", "/admin/owners/{owner}/rollups", billing.OwnerRollupsAsync);
+        Map("GET", "/admin/owners/{owner}/statement", billing.OwnerStatementAsync);
+        Map("GET", "/admin/prices", billing.ListPricesAsync);
+        Map("PUT", "/admin/prices", billing.SetPriceAsync);
+        Map("DELETE", "/admin/prices", billing.DeletePriceAsync);
+        Map("POST", "/admin/billing/aggregate", billing.AggregateAsync);
 
         foreach (var (pattern, allowed) in routes)
         {

@@ -58,6 +58,8 @@ public static class TollgateServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PriceBook>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
+        services.TryAddSingleton<KeyUsageHandler>();
+        services.TryAddSingleton<BillingAdminHandlers>();
         services.AddHostedService<StartupReport>();
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();

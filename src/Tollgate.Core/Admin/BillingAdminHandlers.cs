@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tollgate.Billing;
+using Tollgate.Errors;
+
+namespace Tollgate.Admin;
+
+/// <summary>
+/// The admin API for billing: the price list (read, set, remove a future price), rollups of a key or an owner over a
+/// range, monthly statements as JSON or CSV, and a run of the aggregation on demand.
+/// </summary>
+public sealed partial class BillingAdminHandlers(
+    AdminAuthenticator authenticator, PriceBook prices, IOptions<BillingOptions> options, IServiceProvider services, TimeProvider time,
+    ILogger<BillingAdminHandlers> logger)
+{
+    private readonly BillingOptions _options = options.Value;
+
+    public Task ListPricesAsync(HttpContext context) => AdminPipeline.RunAsync(context, authenticator, async ct =>
+    {
+        if (!AdminRequest.TryParseTime(context.Request.Query["at"].FirstOrDefault(), out var at))
+        {
+            return AdminErrors.InvalidTime("at");
+        }
+        var when = at ?? time.GetUtcNow();
+        var list = prices.Prices;
+        var inEffect = list.Current(when).ToHashSet();
+        var data = list.All.Select(p => PriceResponse.From(p, prices.IsStored(p), inEffect.Contains(p))).ToList();
+        await AdminPipeline.WriteAsync(context, 200, new PriceListResponse(_options.Currency, _options.AllowUnpriced, when, data),
+            BillingJsonApiContext.Default.PriceListResponse).ConfigureAwait(false);
+        return null;
+    });
+
+    public Task SetPriceAsync(HttpContext context) => WithStorageAsync(context, async ct =>
+    {
+        var (request, error) = await AdminRequest.ReadJsonAsync(context, BillingJsonApiContext.Default.PriceRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return error;
+        }
+        if (request.InputPerMillion is not { } input || request.OutputPerMillion is not { } output)
+        {
+            return AdminErrors.InvalidPrice("input_per_million and output_per_million are required.");
+        }
+        var now = time.GetUtcNow();
+        var price = new ModelPrice
+        {
+            Model = request.Model ?? "",
+            Upstream = request.Upstream,
+            EffectiveFrom = (request.EffectiveFrom ?? now).ToUniversalTime(),
+            InputPerMillion = input,
+            CachedInputPerMillion = request.CachedInputPerMillion,
+            OutputPerMillion = output,
+            ReasoningPerMillion = request.ReasoningPerMillion,
+            PerRequest = request.PerRequest ?? 0,
+        };
+        if (price.Problem() is { } problem)
+        {
+            return AdminErrors.InvalidPrice(problem);
+        }
+        if (price.EffectiveFrom < now.AddSeconds(-5))
+        {
+            return AdminErrors.PriceInPast();
+        }
+        await prices.SetAsync(price, ct).ConfigureAwait(false);
+        LogPriceSet(logger, AdminPipeline.AdminId(context), Diagnostics.LogValue.Safe(price.Version));
+        await AdminPipeline.WriteAsync(context, 200, PriceResponse.From(price, stored: true, inEffect: price.EffectiveFrom <= now),
+            BillingJsonApiContext.Default.PriceResponse).ConfigureAwait(false);
+        return null;
+    });
+
+    public Task DeletePriceAsync(HttpContext context) => WithStorageAsync(context, async ct =>
+    {
+        var query = context.Request.Query;
+        if (!AdminRequest.TryParseTime(query["effective_from"].FirstOrDefault(), out var from) || from is null)
+        {
+            return AdminErrors.InvalidTime("effective_from");
+        }
+        var model = query["model"].FirstOrDefault() ?? "";
+        var upstream = query["upstream"].FirstOrDefault() is { Length: > 0 } u ? u : null;
+        if (from <= time.GetUtcNow())
+        {
+            return AdminErrors.PriceInEffect();
+        }
+        if (!await prices.DeleteAsync(model, upstream, from.Value, ct).ConfigureAwait(false))
+        {
+            return AdminErrors.PriceNotFound();
+        }
+        LogPriceRemoved(logger, AdminPipeline.AdminId(context), Diagnostics.LogValue.Safe(new ModelPrice { Model = model, Upstream = upstream, EffectiveFrom = from.Value }.Version));
+        context.Response.StatusCode = 204;
+        return null;
+    });
+
+    public Task KeyRollupsAsync(HttpContext context) => RollupsAsync(context, RollupScope.Key);
+
+    public Task OwnerRollupsAsync(HttpContext context) => RollupsAsync(context, RollupScope.Owner);
+
+    public Task KeyStatementAsync(HttpContext context) => StatementAsync(context, RollupScope.Key);
+
+    public Task OwnerStatementAsync(HttpContext context) => StatementAsync(context, RollupScope.Owner);
+
+    /// <summary>Runs the aggregation now (it also runs on its schedule), and says what it did.</summary>
+    public Task AggregateAsync(HttpContext context) => WithStorageAsync(context, async ct =>
+    {
+        var result = await services.GetRequiredService<UsageAggregator>().RunAsync(ct).ConfigureAwait(false);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture,
+            $$"""{"pages_read":{{result.PagesRead}},"key_hours":{{result.KeyHours}},"rollups_written":{{result.RollupsWritten}},"watermark":"{{result.Watermark.UtcDateTime:O}}"}"""), ct).ConfigureAwait(false);
+        return null;
+    });
+
+    private Task RollupsAsync(HttpContext context, RollupScope scope) => WithStorageAsync(context, async ct =>
+    {
+        var query = context.Request.Query;
+        var kind = (query["period"].FirstOrDefault() ?? "day") switch
+        {
+            "hour" => PeriodKind.Hour,
+            "day" => PeriodKind.Day,
+            "month" => PeriodKind.Month,
+            _ => (PeriodKind?)null,
+        };
+        if (kind is null)
+        {
+            return AdminErrors.InvalidPeriod();
+        }
+        if (!AdminRequest.TryParseTime(query["from"].FirstOrDefault(), out var from))
+        {
+            return AdminErrors.InvalidTime("from");
+        }
+        if (!AdminRequest.TryParseTime(query["to"].FirstOrDefault(), out var to))
+        {
+            return AdminErrors.InvalidTime("to");
+        }
+        var (span, limit) = kind switch
+        {
+            PeriodKind.Hour => (TimeSpan.FromDays(1), TimeSpan.FromDays(31)),
+            PeriodKind.Day => (TimeSpan.FromDays(31), TimeSpan.FromDays(366)),
+            _ => (TimeSpan.FromDays(366), TimeSpan.FromDays(3660)),
+        };
+        var end = to ?? time.GetUtcNow().AddMinutes(1);
+        var start = from ?? end - span;
+        if (end <= start || end - start > limit)
+        {
+            return AdminErrors.InvalidRange(limit);
+        }
+        var id = RouteValue(context, scope);
+        var store = services.GetRequiredService<RollupStore>();
+        var rollups = await store.ReadAsync(scope, id, kind.Value, start, end, ct).ConfigureAwait(false);
+        var (asOf, _) = await store.ReadWatermarkAsync(ct).ConfigureAwait(false);
+        await AdminPipeline.WriteAsync(context, 200, new RollupListResponse(scope.ToString().ToLowerInvariant(), id, _options.Currency, asOf,
+            rollups.Select(RollupResponse.From).ToList()), BillingJsonApiContext.Default.RollupListResponse).ConfigureAwait(false);
+        return null;
+    });
+
+    private Task StatementAsync(HttpContext context, RollupScope scope) => WithStorageAsync(context, async ct =>
+    {
+        var query = context.Request.Query;
+        var month = BillingPeriod.Of(PeriodKind.Month, time.GetUtcNow());
+        if (query["month"].FirstOrDefault() is { Length: > 0 } text)
+        {
+            if (!DateTime.TryParseExact(text, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var start))
+            {
+                return AdminErrors.InvalidMonth();
+            }
+            month = BillingPeriod.Of(PeriodKind.Month, new DateTimeOffset(start, TimeSpan.Zero));
+        }
+        var id = RouteValue(context, scope);
+        var store = services.GetRequiredService<RollupStore>();
+        var rollup = await store.GetAsync(scope, id, month, ct).ConfigureAwait(false);
+        var (asOf, _) = await store.ReadWatermarkAsync(ct).ConfigureAwait(false);
+        var statement = Statement.Build(scope, id, month, rollup, _options.Currency, _options.CurrencyDecimals, asOf);
+
+        var wantsCsv = query["format"].FirstOrDefault() is { } format
+            ? format.Equals("csv", StringComparison.OrdinalIgnoreCase)
+            : context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase);
+        if (!wantsCsv)
+        {
+            await AdminPipeline.WriteAsync(context, 200, StatementResponse.From(statement), BillingJsonApiContext.Default.StatementResponse).ConfigureAwait(false);
+            return null;
+        }
+        var csv = Encoding.UTF8.GetBytes(StatementCsv.Write(statement));
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/csv; charset=utf-8; header=present";
+        var name = $"tollgate-{scope.ToString().ToLowerInvariant()}-{RollupStore.SafeOwner(id)}-{month.Start:yyyy-MM}.csv";
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
+        context.Response.ContentLength = csv.Length;
+        await context.Response.Body.WriteAsync(csv, ct).ConfigureAwait(false);
+        return null;
+    });
+
+    /// <summary>Rollups, statements and stored prices live in Table Storage.</summary>
+    private Task WithStorageAsync(HttpContext context, Func<CancellationToken, Task<ApiError?>> action) =>
+        AdminPipeline.RunAsync(context, authenticator, ct => services.GetService<RollupStore>() is null
+            ? Task.FromResult<ApiError?>(AdminErrors.StorageNotConfigured)
+            : action(ct));
+
+    private static string RouteValue(HttpContext context, RollupScope scope) =>
+        context.Request.RouteValues[scope == RollupScope.Key ? "id" : "owner"] as string ?? "";
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Admin {AdminId} set price {Version}")]
+    private static partial void LogPriceSet(ILogger logger, string adminId, string version);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Admin {AdminId} removed price {Version}")]
+    private static partial void LogPriceRemoved(ILogger logger, string adminId, string version);
+}
