@@ -27,7 +27,7 @@ public static class StatementCsv
                 .Append(line.Cost.ToString("F" + statement.Decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)).Append(',')
                 .Append(Field(statement.Currency)).Append(',')
                 .Append(Number(line.UnpricedRequests)).Append(',')
-                .Append(line.Unpriced ? Field("unpriced: cost of these requests is unknown, not included") : "")
+                .Append(line.Unpriced ? Field("unpriced: cost unknown and not included") : "")
                 .Append("\r\n");
         }
         return csv.ToString();
