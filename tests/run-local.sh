@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs Tollgate locally, end to end: Azurite (Table Storage for keys and usage), the mock upstream, the
 # standalone Tollgate host with the dev key and dev admin key from
-# src/Tollgate.Server/appsettings.Development.json, then a plain and a streaming curl through it and the
-# usage records they left. It keeps running until Ctrl-C.
+# src/Tollgate.Server/appsettings.Development.json, then a plain and a streaming curl through it, the
+# usage records they left (with their cost) and the key's own usage this month (/v1/usage). It keeps running until Ctrl-C.
 #   --smoke   exit after the curls, failing if any did not work (CI runs this)
 # Ports: TOLLGATE_PORT (default 8080), MOCK_PORT (8081), AZURITE_PORT (10002); --smoke picks free ones.
 set -euo pipefail
@@ -97,7 +97,15 @@ done
 $recorded || echo "(after 30 s the records of ${ids[*]} are not there yet; tests/.local-run/tollgate.log says why)"
 echo "$usage"
 
+echo
+echo "== Roll usage up now (it also runs every 5 minutes), then the dev key's own usage this month: curl /v1/usage"
+curl -sS -X POST "http://127.0.0.1:$port/admin/billing/aggregate" -H "Authorization: Bearer $admin_key"
+echo
+key_usage=$(curl -sS "http://127.0.0.1:$port/v1/usage" -H "Authorization: Bearer $key")
+echo "$key_usage"
+
 if $smoke; then
+  grep -q '"object":"usage"' <<<"$key_usage" && grep -q '"requests":[1-9]' <<<"$key_usage" || { echo "Smoke: /v1/usage failed"; cat "$logs/tollgate.log"; exit 1; }
   grep -q '"object":"chat.completion"' <<<"$plain" || { echo "Smoke: non-streaming call failed"; cat "$logs/tollgate.log"; exit 1; }
   grep -q 'data: \[DONE\]' <<<"$streamed" || { echo "Smoke: streaming call failed"; cat "$logs/tollgate.log"; exit 1; }
   $recorded || { echo "Smoke: usage records of ${ids[*]} missing"; cat "$logs/tollgate.log"; exit 1; }
