@@ -31,9 +31,18 @@ public sealed class ModelPrice
     /// <summary>A fee for each request that reached the model, on top of its tokens.</summary>
     public decimal PerRequest { get; set; }
 
-    /// <summary>Names this price among all others: model, upstream when set, and the date it took effect.</summary>
-    public string Version =>
-        string.Concat(Model, Upstream is null ? "" : "@" + Upstream, "/", EffectiveFrom.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+    /// <summary>Names this price among all others: model, upstream when set, and the date it took effect. Built once.</summary>
+    public string Version => _version is { } version && _versionOf == (Model, Upstream, EffectiveFrom) ? version : BuildVersion();
+
+    private string? _version;
+    private (string, string?, DateTimeOffset) _versionOf;
+
+    private string BuildVersion()
+    {
+        _versionOf = (Model, Upstream, EffectiveFrom);
+        return _version = string.Concat(Model, Upstream is null ? "" : "@" + Upstream, "/",
+            EffectiveFrom.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+    }
 
     /// <summary>
     /// The cost of one request's tokens. Cached tokens are part of the prompt tokens and reasoning tokens part of the

@@ -6,7 +6,8 @@ namespace Tollgate.Billing;
 /// </summary>
 public sealed class PriceList
 {
-    private readonly Dictionary<(string Model, string? Upstream), ModelPrice[]> _prices;
+    /// <summary>By model: its prices for every upstream, and those for one upstream; each newest first.</summary>
+    private readonly Dictionary<string, (ModelPrice[] General, Dictionary<string, ModelPrice[]>? ByUpstream)> _prices;
 
     /// <param name="prices">Later entries replace earlier ones with the same model, upstream and start.</param>
     public PriceList(IEnumerable<ModelPrice> prices)
@@ -16,9 +17,15 @@ public sealed class PriceList
         {
             unique[(price.Model, price.Upstream, price.EffectiveFrom.ToUniversalTime())] = price;
         }
-        _prices = unique.Values
-            .GroupBy(p => (p.Model, p.Upstream))
-            .ToDictionary(g => g.Key, g => g.OrderByDescending(p => p.EffectiveFrom).ToArray());
+        _prices = unique.Values.GroupBy(p => p.Model, StringComparer.Ordinal).ToDictionary(
+            model => model.Key,
+            model => (
+                model.Where(p => p.Upstream is null).OrderByDescending(p => p.EffectiveFrom).ToArray(),
+                model.Any(p => p.Upstream is not null)
+                    ? model.Where(p => p.Upstream is not null).GroupBy(p => p.Upstream!, StringComparer.Ordinal)
+                        .ToDictionary(u => u.Key, u => u.OrderByDescending(p => p.EffectiveFrom).ToArray(), StringComparer.Ordinal)
+                    : null),
+            StringComparer.Ordinal);
         All = unique.Values.OrderBy(p => p.Model, StringComparer.Ordinal).ThenBy(p => p.Upstream, StringComparer.Ordinal).ThenBy(p => p.EffectiveFrom).ToArray();
     }
 
@@ -29,24 +36,25 @@ public sealed class PriceList
 
     public ModelPrice? Find(string model, string? upstream, DateTimeOffset at)
     {
-        if (upstream is not null && InEffect(model, upstream, at) is { } specific)
+        if (!_prices.TryGetValue(model, out var prices))
+        {
+            return null;
+        }
+        if (upstream is not null && prices.ByUpstream is { } byUpstream && byUpstream.TryGetValue(upstream, out var own) && InEffect(own, at) is { } specific)
         {
             return specific;
         }
-        return InEffect(model, null, at);
+        return InEffect(prices.General, at);
     }
 
     /// <summary>The prices in effect at <paramref name="at"/>, one per model and upstream.</summary>
     public IEnumerable<ModelPrice> Current(DateTimeOffset at) =>
-        _prices.Keys.Select(k => InEffect(k.Model, k.Upstream, at)).OfType<ModelPrice>()
+        _prices.Values.SelectMany(p => (p.ByUpstream?.Values ?? Enumerable.Empty<ModelPrice[]>()).Prepend(p.General))
+            .Select(newestFirst => InEffect(newestFirst, at)).OfType<ModelPrice>()
             .OrderBy(p => p.Model, StringComparer.Ordinal).ThenBy(p => p.Upstream, StringComparer.Ordinal);
 
-    private ModelPrice? InEffect(string model, string? upstream, DateTimeOffset at)
+    private static ModelPrice? InEffect(ModelPrice[] newestFirst, DateTimeOffset at)
     {
-        if (!_prices.TryGetValue((model, upstream), out var newestFirst))
-        {
-            return null;
-        }
         foreach (var price in newestFirst)
         {
             if (price.EffectiveFrom <= at)
