@@ -109,7 +109,7 @@ public sealed partial class BillingAdminHandlers(
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture,
-            $$"""{"pages_read":{{result.PagesRead}},"key_hours":{{result.KeyHours}},"rollups_written":{{result.RollupsWritten}},"watermark":"{{result.Watermark.UtcDateTime:O}}"}"""), ct).ConfigureAwait(false);
+            $$"""{"pages_read":{{result.PagesRead}},"key_buckets":{{result.KeyBuckets}},"key_hours":{{result.KeyHours}},"rollups_written":{{result.RollupsWritten}},"watermark":"{{result.Watermark.UtcDateTime:O}}"}"""), ct).ConfigureAwait(false);
         return null;
     });
 

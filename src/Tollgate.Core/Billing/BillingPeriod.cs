@@ -2,22 +2,26 @@ using System.Globalization;
 
 namespace Tollgate.Billing;
 
-/// <summary>The UTC hours, days and calendar months usage is rolled up by, and the keys that name them.</summary>
+/// <summary>The UTC periods usage is rolled up by: 5-minute buckets (the ledger's partitions), hours, days and calendar months.</summary>
 public enum PeriodKind
 {
+    Bucket,
     Hour,
     Day,
     Month,
 }
 
-/// <summary>One UTC period: <c>H2026112308</c> (an hour), <c>D20261123</c> (a day) or <c>M202611</c> (a month).</summary>
+/// <summary>One UTC period: <c>B202611230805</c> (5 minutes), <c>H2026112308</c> (an hour), <c>D20261123</c> (a day) or <c>M202611</c> (a month).</summary>
 public readonly record struct BillingPeriod(PeriodKind Kind, DateTimeOffset Start)
 {
+    private const int BucketMinutes = Usage.UsagePage.BucketMinutes;
+
     public static BillingPeriod Of(PeriodKind kind, DateTimeOffset at)
     {
         var utc = at.UtcDateTime;
         var start = kind switch
         {
+            PeriodKind.Bucket => new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute - utc.Minute % BucketMinutes, 0, DateTimeKind.Utc),
             PeriodKind.Hour => new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, DateTimeKind.Utc),
             PeriodKind.Day => new DateTime(utc.Year, utc.Month, utc.Day, 0, 0, 0, DateTimeKind.Utc),
             _ => new DateTime(utc.Year, utc.Month, 1, 0, 0, 0, DateTimeKind.Utc),
@@ -28,14 +32,16 @@ public readonly record struct BillingPeriod(PeriodKind Kind, DateTimeOffset Star
     /// <summary>The first instant after the period (exclusive end).</summary>
     public DateTimeOffset End => Kind switch
     {
+        PeriodKind.Bucket => Start.AddMinutes(BucketMinutes),
         PeriodKind.Hour => Start.AddHours(1),
         PeriodKind.Day => Start.AddDays(1),
         _ => Start.AddMonths(1),
     };
 
-    /// <summary>The period that contains this one (hour → day → month); a month has none.</summary>
+    /// <summary>The period that contains this one (bucket → hour → day → month); a month has none.</summary>
     public BillingPeriod? Parent => Kind switch
     {
+        PeriodKind.Bucket => Of(PeriodKind.Hour, Start),
         PeriodKind.Hour => Of(PeriodKind.Day, Start),
         PeriodKind.Day => Of(PeriodKind.Month, Start),
         _ => null,
@@ -46,12 +52,14 @@ public readonly record struct BillingPeriod(PeriodKind Kind, DateTimeOffset Star
     {
         PeriodKind.Month => PeriodKind.Day,
         PeriodKind.Day => PeriodKind.Hour,
+        PeriodKind.Hour => PeriodKind.Bucket,
         _ => null,
     };
 
-    /// <summary>The key that sorts periods of one kind by time: <c>H2026112308</c>, <c>D20261123</c>, <c>M202611</c>.</summary>
+    /// <summary>The key that sorts periods of one kind by time: <c>B202611230805</c>, <c>H2026112308</c>, <c>D20261123</c>, <c>M202611</c>.</summary>
     public string Key => Kind switch
     {
+        PeriodKind.Bucket => "B" + Start.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture),
         PeriodKind.Hour => "H" + Start.UtcDateTime.ToString("yyyyMMddHH", CultureInfo.InvariantCulture),
         PeriodKind.Day => "D" + Start.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture),
         _ => "M" + Start.UtcDateTime.ToString("yyyyMM", CultureInfo.InvariantCulture),
@@ -68,6 +76,7 @@ public readonly record struct BillingPeriod(PeriodKind Kind, DateTimeOffset Star
         }
         var (kind, format) = key[0] switch
         {
+            'B' => (PeriodKind.Bucket, "yyyyMMddHHmm"),
             'H' => (PeriodKind.Hour, "yyyyMMddHH"),
             'D' => (PeriodKind.Day, "yyyyMMdd"),
             'M' => (PeriodKind.Month, "yyyyMM"),
@@ -79,7 +88,7 @@ public readonly record struct BillingPeriod(PeriodKind Kind, DateTimeOffset Star
             return false;
         }
         period = new BillingPeriod(kind, new DateTimeOffset(start, TimeSpan.Zero));
-        return true;
+        return period == Of(kind, period.Start);
     }
 
     public override string ToString() => Key;

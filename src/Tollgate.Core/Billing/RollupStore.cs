@@ -9,8 +9,8 @@ using Tollgate.Usage;
 namespace Tollgate.Billing;
 
 /// <summary>
-/// Rollups in the rollups table. A key's: PartitionKey <c>key_{key id}</c>, RowKey the period (<c>H2026112308</c>,
-/// <c>D20261123</c>, <c>M202611</c>). An owner's: PartitionKey <c>owner_{owner}</c>, the same RowKeys, and beside them
+/// Rollups in the rollups table. A key's: PartitionKey <c>key_{key id}</c>, RowKey the period (<c>B202611230805</c>,
+/// <c>H2026112308</c>, <c>D20261123</c>, <c>M202611</c>). An owner's: PartitionKey <c>owner_{owner}</c>, the hour, day and month RowKeys, and beside them
 /// each key's hour as <c>K2026112308|{key id}</c>, which the owner's hour is summed from. The aggregation's
 /// watermark is the row <c>_meta/watermark</c>. Every row is written whole (replace), never incremented.
 /// </summary>

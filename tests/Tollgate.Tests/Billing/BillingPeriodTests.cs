@@ -15,6 +15,9 @@ public sealed class BillingPeriodTests
     public void AnInstant_FallsInItsUtcHourDayAndMonth(string at, string hour, string day, string month)
     {
         var time = DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture);
+        var bucket = BillingPeriod.Of(PeriodKind.Bucket, time);
+        Assert.True(bucket.Contains(time) && bucket.Start.Minute % 5 == 0 && bucket.End - bucket.Start == TimeSpan.FromMinutes(5));
+        Assert.Equal(hour, bucket.Parent!.Value.Key);
         Assert.Equal(hour, BillingPeriod.Of(PeriodKind.Hour, time).Key);
         Assert.Equal(day, BillingPeriod.Of(PeriodKind.Day, time).Key);
         Assert.Equal(month, BillingPeriod.Of(PeriodKind.Month, time).Key);
@@ -33,6 +36,10 @@ public sealed class BillingPeriodTests
     [Fact]
     public void Parents_AndKeys_RoundTrip()
     {
+        var bucket = BillingPeriod.Of(PeriodKind.Bucket, new DateTimeOffset(2026, 12, 31, 23, 59, 59, TimeSpan.Zero));
+        Assert.Equal("B202612312355", bucket.Key);
+        Assert.True(BillingPeriod.TryParse(bucket.Key, out var parsedBucket) && parsedBucket == bucket);
+        Assert.False(BillingPeriod.TryParse("B202612312357", out _)); // not on a 5-minute boundary
         var hour = BillingPeriod.Of(PeriodKind.Hour, new DateTimeOffset(2026, 12, 31, 23, 0, 0, TimeSpan.Zero));
         Assert.Equal("D20261231", hour.Parent!.Value.Key);
         Assert.Equal("M202612", hour.Parent!.Value.Parent!.Value.Key);
