@@ -83,6 +83,10 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             {
                 failures.Add($"{path}:Key must be at most {Keys.KeyHash.MaxKeyLength} characters without spaces.");
             }
+            if (key.RequestsPerMinute <= 0 || key.TokensPerMinute <= 0 || key.MonthlyBudgetUsd < 0)
+            {
+                failures.Add($"{path}: RequestsPerMinute and TokensPerMinute must be positive, MonthlyBudgetUsd zero or more.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

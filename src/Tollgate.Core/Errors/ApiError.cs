@@ -5,4 +5,7 @@ public sealed record ApiError(int Status, string Type, string Code, string Messa
 {
     /// <summary>Seconds the caller should wait before trying again, sent as <c>Retry-After</c>.</summary>
     public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>The same wait to the millisecond, sent as <c>retry-after-ms</c> (which the OpenAI SDKs prefer).</summary>
+    public long? RetryAfterMilliseconds { get; init; }
 }

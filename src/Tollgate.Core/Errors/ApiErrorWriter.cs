@@ -36,6 +36,10 @@ public static class ApiErrorWriter
         {
             response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+        if (error.RetryAfterMilliseconds is { } retryMs)
+        {
+            response.Headers["retry-after-ms"] = retryMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         var buffer = new ArrayBufferWriter<byte>(256);
         WriteJson(buffer, error);
         response.ContentLength = buffer.WrittenCount;

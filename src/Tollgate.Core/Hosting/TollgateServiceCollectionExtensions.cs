@@ -8,6 +8,7 @@ using Tollgate.Billing;
 using Tollgate.Diagnostics;
 using Tollgate.Keys;
 using Tollgate.Proxy;
+using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Storage;
 using Tollgate.Usage;
@@ -30,6 +31,8 @@ public static class TollgateServiceCollectionExtensions
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
         services.AddOptions<TokenizerOptions>().Bind(configuration.GetSection(TokenizerOptions.Section)).ValidateOnStart();
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateOnStart();
+        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section))
+            .Validate(q => q.DefaultMaxOutputTokens > 0, $"{QuotaOptions.Section}:DefaultMaxOutputTokens must be positive.").ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TollgateOptions>, TollgateOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, TollgateOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageLedgerOptions>, TollgateOptionsValidator>());
@@ -55,6 +58,7 @@ public static class TollgateServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>()));
         services.TryAddSingleton<UsageSettlement>();
         services.TryAddSingleton<PriceBook>();
+        services.TryAddSingleton<KeyRateLimiter>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceBook>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();

@@ -19,4 +19,13 @@ public sealed class ApiKeyOptions
     public bool Disabled { get; set; }
 
     public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>Requests per minute; none when unset.</summary>
+    public long? RequestsPerMinute { get; set; }
+
+    /// <summary>Tokens per minute; none when unset.</summary>
+    public long? TokensPerMinute { get; set; }
+
+    /// <summary>Spending limit per calendar month; none when unset.</summary>
+    public decimal? MonthlyBudgetUsd { get; set; }
 }

@@ -20,6 +20,9 @@ public sealed class ConfigurationKeyStore : IKeyStore
                 AllowedModels = ApiKey.ModelSet(key.Models),
                 State = key.Disabled ? KeyState.Disabled : KeyState.Active,
                 ExpiresAt = key.ExpiresAt,
+                RequestsPerMinute = key.RequestsPerMinute,
+                TokensPerMinute = key.TokensPerMinute,
+                MonthlyBudgetUsd = key.MonthlyBudgetUsd,
                 Hash = hash,
             };
         }

@@ -7,6 +7,7 @@ using Tollgate.Diagnostics;
 using Tollgate.Errors;
 using Tollgate.Json;
 using Tollgate.Keys;
+using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Usage;
 
@@ -14,7 +15,7 @@ namespace Tollgate.Proxy;
 
 /// <summary>
 /// <c>POST /v1/chat/completions</c>, stage by stage: authenticate, reserve metering, read and validate the body
-/// once, route and authorize, price, rewrite, forward, relay (<see cref="StreamRelay"/> or <see cref="CompletionRelay"/>),
+/// once, route and authorize, price, take rate limits, rewrite, forward, relay (<see cref="StreamRelay"/> or <see cref="CompletionRelay"/>),
 /// and settle exactly one usage record for every authenticated request (<see cref="UsageSettlement"/>). A stage
 /// that fails says which <see cref="ProxyError"/> it was; <see cref="ProxyErrors"/> maps that to the answer.
 /// </summary>
@@ -27,13 +28,16 @@ public sealed class ChatCompletionsHandler(
     CompletionRelay completionRelay,
     UsageSettlement settlement,
     PriceBook prices,
+    KeyRateLimiter limiter,
     IUsageSink usage,
     IOptions<TollgateOptions> options,
+    IOptions<QuotaOptions> quota,
     TimeProvider time,
     ILogger<ChatCompletionsHandler> logger,
     TollgateMetrics metrics)
 {
     private readonly TollgateOptions _options = options.Value;
+    private readonly long _defaultMaxOutputTokens = quota.Value.DefaultMaxOutputTokens;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -58,6 +62,10 @@ public sealed class ChatCompletionsHandler(
             Log.MeteringBacklogged(logger, record.RequestId, auth.Key.Id);
             await ApiErrorWriter.WriteAsync(context.Response, ApiErrors.MeteringBacklogged).ConfigureAwait(false);
             return;
+        }
+        if (limiter.Peek(auth.Key) is { HasLimits: true } limits)
+        {
+            RateLimitHeaders.Write(context.Response.Headers, limits);
         }
         var exchange = new ProxyExchange(context, record, started) { Key = auth.Key };
         record.KeyId = auth.Key.Id;
@@ -156,6 +164,19 @@ public sealed class ChatCompletionsHandler(
         }
         exchange.Price = price;
         exchange.Record.Unpriced = price is null;
+
+        // Rate limits: one request and its token estimate (a quarter of the body's bytes for the prompt, plus the most output it asks for).
+        var estimate = body.WrittenCount / 4 + (chat.MaxOutputTokens ?? _defaultMaxOutputTokens * chat.Choices);
+        var limited = limiter.TryAcquire(exchange.Key, estimate, out var limits);
+        if (limits.HasLimits)
+        {
+            RateLimitHeaders.Write(exchange.Context.Response.Headers, limits);
+        }
+        if (limited is not null)
+        {
+            return limited;
+        }
+        exchange.ReservedTokens = limits.TokenLimit is null ? 0 : estimate;
         RequestRewriter.Rewrite(body.WrittenSpan, chat, route.EncodedUpstreamModel, upstreamBody);
         return null;
     }
@@ -236,6 +257,10 @@ public sealed class ChatCompletionsHandler(
             await FinishResponseAsync(exchange).ConfigureAwait(false);
         }
         settlement.Settle(record, source, tap, upstreamBody.WrittenSpan, exchange.Price);
+        if (exchange.ReservedTokens > 0)
+        {
+            limiter.Settle(exchange.Key!, exchange.ReservedTokens, record.TotalTokens);
+        }
 
         usage.Record(record);
         metrics.RequestCompleted(record);

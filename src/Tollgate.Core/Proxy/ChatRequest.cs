@@ -26,6 +26,18 @@ public sealed class ChatRequest
     /// <summary>The <c>include_usage</c> value token inside <c>stream_options</c>, when present.</summary>
     public ByteSpan IncludeUsageValue { get; internal set; } = ByteSpan.None;
 
+    /// <summary><c>max_tokens</c>, when given.</summary>
+    public long? MaxTokens { get; internal set; }
+
+    /// <summary><c>max_completion_tokens</c>, when given (it supersedes <c>max_tokens</c>).</summary>
+    public long? MaxCompletionTokens { get; internal set; }
+
+    /// <summary><c>n</c>: how many choices to generate.</summary>
+    public int Choices { get; internal set; } = 1;
+
+    /// <summary>The most output the request asks for: its limit per choice times its choices; null when it sets none.</summary>
+    public long? MaxOutputTokens => (MaxCompletionTokens ?? MaxTokens) * Choices;
+
     /// <summary>Offset of the root object's opening brace.</summary>
     public int RootStart { get; internal set; }
 }

@@ -125,7 +125,7 @@ public static class ChatRequestParser
                 Field.Messages => MessagesParser.Parse(ref reader),
                 Field.Stream => ParseStream(ref reader, request),
                 Field.StreamOptions => OptionsParser.ParseStreamOptions(ref reader, request),
-                Field.Ranged => RangeRules.Check(ref reader, rule!),
+                Field.Ranged => RangeRules.Check(ref reader, rule!) && RangeRules.Keep(ref reader, rule!, request),
                 Field.User => reader.ExpectStringOrNull("user"),
                 Field.Stop => OptionsParser.ParseStop(ref reader),
                 Field.Tools => ToolsParser.ParseTools(ref reader),

@@ -88,6 +88,18 @@ public sealed class ChatRequestParserTests
         Assert.Equal("invalid_request_error", error.Type);
     }
 
+    [Theory]
+    [InlineData("", null)]
+    [InlineData(",\"max_tokens\":100", 100L)]
+    [InlineData(",\"max_tokens\":100,\"max_completion_tokens\":40", 40L)]
+    [InlineData(",\"max_completion_tokens\":40,\"n\":3", 120L)]
+    [InlineData(",\"max_tokens\":null,\"n\":2", null)]
+    public void MaxOutputTokens_IsTheLimitPerChoiceTimesTheChoices(string extra, long? expected)
+    {
+        Assert.Null(Parse($$"""{"model":"m","messages":[{"role":"user","content":"hi"}]{{extra}}}""", out var request));
+        Assert.Equal(expected, request.MaxOutputTokens);
+    }
+
     [Fact]
     public void TooLongToolName_Is422()
     {

@@ -1,0 +1,9 @@
+namespace Tollgate.Quota;
+
+/// <summary>A key's rate limits as one request saw them: limits, what is left, and how long until each is full again.</summary>
+public readonly record struct RateLimitState(
+    long? RequestLimit, long RemainingRequests, TimeSpan RequestsReset,
+    long? TokenLimit, long RemainingTokens, TimeSpan TokensReset)
+{
+    public bool HasLimits => RequestLimit is not null || TokenLimit is not null;
+}
