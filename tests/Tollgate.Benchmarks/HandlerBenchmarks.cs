@@ -18,6 +18,7 @@ namespace Tollgate.Benchmarks;
 public class HandlerBenchmarks
 {
     private const string Key = "tg-bench-0000000000000000-loadtestkeyloadtestkeyloadtestkey";
+    private const string LimitedKey = "tg-bench-limited-00000000-loadtestkeyloadtestkeyloadtestkey";
     private ServiceProvider _services = null!;
     private ChatCompletionsHandler _handler = null!;
     private byte[] _plainBody = [];
@@ -33,6 +34,11 @@ public class HandlerBenchmarks
             ["Tollgate:Upstreams:mock:Models:bench"] = "mock",
             ["Tollgate:Keys:0:Id"] = "bench",
             ["Tollgate:Keys:0:Key"] = Key,
+            // A key with rate limits far above what the benchmark sends: the cost of taking and settling them.
+            ["Tollgate:Keys:1:Id"] = "bench-limited",
+            ["Tollgate:Keys:1:Key"] = LimitedKey,
+            ["Tollgate:Keys:1:RequestsPerMinute"] = "1000000000",
+            ["Tollgate:Keys:1:TokensPerMinute"] = "1000000000000",
             ["Tollgate:Billing:Prices:0:Model"] = "bench",
             ["Tollgate:Billing:Prices:0:InputPerMillion"] = "0.15",
             ["Tollgate:Billing:Prices:0:OutputPerMillion"] = "0.60",
@@ -60,14 +66,17 @@ public class HandlerBenchmarks
     [Benchmark(Description = "handler, 21-event stream")]
     public Task Streaming() => _handler.HandleAsync(NewContext(_streamBody));
 
-    private static DefaultHttpContext NewContext(byte[] body)
+    [Benchmark(Description = "handler, non-streaming, key with rate limits")]
+    public Task NonStreamingRateLimited() => _handler.HandleAsync(NewContext(_plainBody, LimitedKey));
+
+    private static DefaultHttpContext NewContext(byte[] body, string key = Key)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = "POST";
         context.Request.Path = "/v1/chat/completions";
         context.Request.ContentType = "application/json";
         context.Request.ContentLength = body.Length;
-        context.Request.Headers.Authorization = "Bearer " + Key;
+        context.Request.Headers.Authorization = "Bearer " + key;
         context.Request.Body = new MemoryStream(body, writable: false);
         context.Response.Body = Stream.Null;
         return context;

@@ -63,10 +63,6 @@ public sealed class ChatCompletionsHandler(
             await ApiErrorWriter.WriteAsync(context.Response, ApiErrors.MeteringBacklogged).ConfigureAwait(false);
             return;
         }
-        if (limiter.Peek(auth.Key) is { HasLimits: true } limits)
-        {
-            RateLimitHeaders.Write(context.Response.Headers, limits);
-        }
         var exchange = new ProxyExchange(context, record, started) { Key = auth.Key };
         record.KeyId = auth.Key.Id;
         record.Owner = auth.Key.Owner;
@@ -82,6 +78,11 @@ public sealed class ChatCompletionsHandler(
             body.Dispose();
             if (rejection is not null)
             {
+                if (!exchange.RateLimitsTaken && limiter.Peek(auth.Key) is { HasLimits: true } limits)
+                {
+                    // Refused before its limits were taken: the client still learns where it stands.
+                    RateLimitHeaders.Write(context.Response.Headers, limits);
+                }
                 await exchange.RejectAsync(ProxyError.RequestRejected, rejection).ConfigureAwait(false);
                 return;
             }
@@ -168,6 +169,7 @@ public sealed class ChatCompletionsHandler(
         // Rate limits: one request and its token estimate (a quarter of the body's bytes for the prompt, plus the most output it asks for).
         var estimate = body.WrittenCount / 4 + (chat.MaxOutputTokens ?? _defaultMaxOutputTokens * chat.Choices);
         var limited = limiter.TryAcquire(exchange.Key, estimate, out var limits);
+        exchange.RateLimitsTaken = true;
         if (limits.HasLimits)
         {
             RateLimitHeaders.Write(exchange.Context.Response.Headers, limits);

@@ -22,6 +22,9 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     /// <summary>The price in effect for the request; null before pricing, or when it is served unpriced.</summary>
     public ModelPrice? Price { get; set; }
 
+    /// <summary>The rate-limit stage ran (its headers are on the response when the key has limits).</summary>
+    public bool RateLimitsTaken { get; set; }
+
     /// <summary>Tokens taken from the key's per-minute token limit before forwarding, settled to the real use at the end.</summary>
     public long ReservedTokens { get; set; }
 

@@ -103,8 +103,15 @@ public sealed class KeyRateLimiter(TimeProvider time)
         public TokenBucket? Requests { get; } = key.RequestsPerMinute is { } rpm ? new TokenBucket(rpm, now) : null;
         public TokenBucket? Tokens { get; } = key.TokensPerMinute is { } tpm ? new TokenBucket(tpm, now) : null;
 
+        private readonly string? _requestLimitText = key.RequestsPerMinute?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        private readonly string? _tokenLimitText = key.TokensPerMinute?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
         public RateLimitState State(long now) => new(
             Requests?.Limit, Requests?.Remaining(now) ?? 0, Requests?.TimeUntilFull(now) ?? TimeSpan.Zero,
-            Tokens?.Limit, Tokens?.Remaining(now) ?? 0, Tokens?.TimeUntilFull(now) ?? TimeSpan.Zero);
+            Tokens?.Limit, Tokens?.Remaining(now) ?? 0, Tokens?.TimeUntilFull(now) ?? TimeSpan.Zero)
+        {
+            RequestLimitText = _requestLimitText,
+            TokenLimitText = _tokenLimitText,
+        };
     }
 }

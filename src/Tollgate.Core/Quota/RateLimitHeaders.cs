@@ -13,13 +13,13 @@ public static class RateLimitHeaders
     {
         if (state.RequestLimit is { } requests)
         {
-            headers["x-ratelimit-limit-requests"] = requests.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-limit-requests"] = state.RequestLimitText ?? requests.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-remaining-requests"] = state.RemainingRequests.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-reset-requests"] = Duration(state.RequestsReset);
         }
         if (state.TokenLimit is { } tokens)
         {
-            headers["x-ratelimit-limit-tokens"] = tokens.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-limit-tokens"] = state.TokenLimitText ?? tokens.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-remaining-tokens"] = state.RemainingTokens.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-reset-tokens"] = Duration(state.TokensReset);
         }
@@ -28,17 +28,23 @@ public static class RateLimitHeaders
     /// <summary>A duration as OpenAI's headers write it: <c>0s</c>, <c>250ms</c>, <c>1.5s</c>, <c>6m0s</c>, <c>1h2m3s</c>.</summary>
     public static string Duration(TimeSpan span)
     {
-        if (span <= TimeSpan.Zero)
+        var milliseconds = (long)Math.Ceiling(span.TotalMilliseconds);
+        if (milliseconds <= 0)
         {
             return "0s";
         }
-        if (span < TimeSpan.FromSeconds(1))
+        if (milliseconds < 1000)
         {
-            return ((long)Math.Ceiling(span.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms";
+            return string.Create(CultureInfo.InvariantCulture, $"{milliseconds}ms");
         }
-        var seconds = (span.TotalSeconds % 60).ToString("0.###", CultureInfo.InvariantCulture) + "s";
-        return span < TimeSpan.FromMinutes(1) ? seconds
-            : span < TimeSpan.FromHours(1) ? ((int)span.TotalMinutes).ToString(CultureInfo.InvariantCulture) + "m" + seconds
-            : ((int)span.TotalHours).ToString(CultureInfo.InvariantCulture) + "h" + span.Minutes.ToString(CultureInfo.InvariantCulture) + "m" + seconds;
+        var (hours, rest) = Math.DivRem(milliseconds, 3_600_000);
+        var (minutes, inMinute) = Math.DivRem(rest, 60_000);
+        var (seconds, fraction) = Math.DivRem(inMinute, 1000);
+        // Seconds with up to three decimals and no trailing zeros: 1.5s, 59.912s, 2s.
+        var decimals = fraction == 0 ? "" : fraction % 100 == 0 ? "." + (fraction / 100).ToString(CultureInfo.InvariantCulture)
+            : fraction % 10 == 0 ? "." + (fraction / 10).ToString("00", CultureInfo.InvariantCulture) : "." + fraction.ToString("000", CultureInfo.InvariantCulture);
+        return hours > 0 ? string.Create(CultureInfo.InvariantCulture, $"{hours}h{minutes}m{seconds}{decimals}s")
+            : minutes > 0 ? string.Create(CultureInfo.InvariantCulture, $"{minutes}m{seconds}{decimals}s")
+            : string.Create(CultureInfo.InvariantCulture, $"{seconds}{decimals}s");
     }
 }

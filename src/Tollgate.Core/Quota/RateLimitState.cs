@@ -6,4 +6,10 @@ public readonly record struct RateLimitState(
     long? TokenLimit, long RemainingTokens, TimeSpan TokensReset)
 {
     public bool HasLimits => RequestLimit is not null || TokenLimit is not null;
+
+    /// <summary>The request limit as header text, made once per key rather than per response.</summary>
+    public string? RequestLimitText { get; init; }
+
+    /// <summary>The token limit as header text, made once per key rather than per response.</summary>
+    public string? TokenLimitText { get; init; }
 }

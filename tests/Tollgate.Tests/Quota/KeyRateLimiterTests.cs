@@ -96,7 +96,7 @@ public sealed class KeyRateLimiterTests
     [Theory]
     [InlineData(0, "0s")]
     [InlineData(20, "20ms")]
-    [InlineData(999.2, "1000ms")]
+    [InlineData(999.2, "1s")]
     [InlineData(1500, "1.5s")]
     [InlineData(59_912, "59.912s")]
     [InlineData(360_000, "6m0s")]
