@@ -47,18 +47,7 @@ public sealed class UsageAggregatorTests(AzuriteFixture azurite)
         }).ToList();
     }
 
-    private static async Task WriteAsync(TableStorage storage, IEnumerable<UsageRecord> records)
-    {
-        await using var ledger = new TableUsageLedger(storage,
-            Options.Create(new UsageLedgerOptions { FlushInterval = TimeSpan.FromMilliseconds(50) }), TimeProvider.System, NullLogger<TableUsageLedger>.Instance);
-        await ledger.StartAsync(Ct);
-        foreach (var record in records)
-        {
-            Assert.True(ledger.TryReserve());
-            ledger.Record(record);
-        }
-        await ledger.StopAsync(Ct);
-    }
+    private static Task WriteAsync(TableStorage storage, IEnumerable<UsageRecord> records) => LedgerWriter.WriteAsync(storage, records);
 
     /// <param name="overlap">How far before the last run's start pages are read again (one machine's clock here, so it can be small).</param>
     private static UsageAggregator Aggregator(TableStorage storage, TimeSpan? overlap = null) =>

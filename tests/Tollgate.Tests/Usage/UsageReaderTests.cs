@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Tollgate.Storage;
 using Tollgate.Tests.Infrastructure;
 using Tollgate.Usage;
@@ -12,18 +10,7 @@ public sealed class UsageReaderTests(AzuriteFixture azurite)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
 
-    private static async Task WriteAsync(TableStorage storage, IEnumerable<UsageRecord> records)
-    {
-        await using var ledger = new TableUsageLedger(storage,
-            Options.Create(new UsageLedgerOptions { FlushInterval = TimeSpan.FromMilliseconds(50) }), TimeProvider.System, NullLogger<TableUsageLedger>.Instance);
-        await ledger.StartAsync(Ct);
-        foreach (var record in records)
-        {
-            Assert.True(ledger.TryReserve());
-            ledger.Record(record);
-        }
-        await ledger.StopAsync(Ct);
-    }
+    private static Task WriteAsync(TableStorage storage, IEnumerable<UsageRecord> records) => LedgerWriter.WriteAsync(storage, records);
 
     [Fact]
     public async Task OneKeysRange_IsReadInPages_NewestFirst_EachRecordOnce_AcrossPageEntities()
