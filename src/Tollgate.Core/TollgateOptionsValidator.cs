@@ -87,6 +87,21 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             {
                 failures.Add($"{path}: RequestsPerMinute and TokensPerMinute must be positive, MonthlyBudgetUsd zero or more.");
             }
+            if (key.Budget is { } budget)
+            {
+                if (key.MonthlyBudgetUsd is not null)
+                {
+                    failures.Add($"{path} sets both Budget and MonthlyBudgetUsd; keep Budget (MonthlyBudgetUsd is its legacy shorthand).");
+                }
+                if (budget.Problem() is { } problem)
+                {
+                    failures.Add($"{path}:Budget: {problem}");
+                }
+                else if (!budget.IsSet)
+                {
+                    failures.Add($"{path}:Budget needs Amount, Tokens or both.");
+                }
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

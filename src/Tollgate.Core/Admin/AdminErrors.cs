@@ -15,7 +15,7 @@ internal static class AdminErrors
         new(401, InvalidRequestError, "invalid_admin_key", "This endpoint needs an admin key (Authorization: Bearer <admin key>).");
 
     public static readonly ApiError StorageNotConfigured =
-        new(503, "server_error", "storage_not_configured", "Keys, prices and rollups in storage need Tollgate:Storage to be configured.");
+        new(503, "server_error", "storage_not_configured", "Keys, prices, rollups and owner budgets in storage need Tollgate:Storage to be configured.");
 
     /// <summary>Storage did not answer (an outage): the same 503 as when keys cannot be verified.</summary>
     public static readonly ApiError StorageUnavailable = ApiErrors.KeyVerificationUnavailable;
@@ -60,6 +60,20 @@ internal static class AdminErrors
 
     public static ApiError PriceInEffect() =>
         Invalid(409, "price_in_effect", "This price has been in effect, so requests were billed at it; set a new price instead of removing it.");
+
+    /// <summary>A budget's period or mode is not one of its names; <paramref name="field"/> is its path, e.g. <c>budget.period</c>.</summary>
+    public static ApiError InvalidBudgetName(string field, string allowed) =>
+        Invalid(400, "invalid_budget", $"'{field}' must be {allowed}.") with { Param = field };
+
+    public static ApiError UnknownBudgetField(string field) =>
+        Invalid(400, "unknown_field", $"'{ApiErrors.Truncate(field, 64)}' is not a budget field (amount, tokens, period, mode).");
+
+    public static ApiError BothBudgets() =>
+        Invalid(400, "conflicting_fields", "Send 'budget' or the legacy 'monthly_budget_usd', not both.");
+
+    public static ApiError OwnerBudgetNotFound(bool inConfiguration) => inConfiguration
+        ? Invalid(404, "budget_not_found", "This owner has no stored budget; its budget comes from configuration (Tollgate:Quota:OwnerBudgets), which the admin API cannot remove.")
+        : Invalid(404, "budget_not_found", "This owner has no budget.");
 
     private static ApiError Invalid(int status, string code, string message) => new(status, InvalidRequestError, code, message);
 }

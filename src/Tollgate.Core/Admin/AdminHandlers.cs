@@ -1,16 +1,19 @@
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tollgate.Errors;
 using Tollgate.Keys;
+using Tollgate.Quota;
 using Tollgate.Usage;
 
 namespace Tollgate.Admin;
 
 /// <summary>
 /// The admin API under <c>/admin</c>: keys (create, list, get, update, disable, enable, revoke) and a key's
-/// usage records. Every call needs an admin key; client keys are refused.
+/// usage records. A key's budget is money in the billing currency (<c>Tollgate:Billing:Currency</c>) and/or tokens per
+/// period. Every call needs an admin key; client keys are refused.
 /// </summary>
 public sealed partial class AdminHandlers(AdminAuthenticator authenticator, IServiceProvider services, TimeProvider time, ILogger<AdminHandlers> logger)
 {
@@ -21,8 +24,24 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         {
             return error;
         }
+        Budget? budget = null;
+        if (request.Budget is { ValueKind: not JsonValueKind.Null } budgetJson)
+        {
+            if (request.MonthlyBudgetUsd is not null)
+            {
+                return AdminErrors.BothBudgets();
+            }
+            if (!BudgetParser.TryParse(budgetJson, "budget.", out budget, out error))
+            {
+                return error;
+            }
+        }
+        else if (request.MonthlyBudgetUsd is { } monthly)
+        {
+            budget = Budget.Monthly(monthly);
+        }
         var created = await store.CreateAsync(new NewKey(request.Name ?? "", request.Owner ?? "", request.Models,
-            request.RequestsPerMinute, request.TokensPerMinute, request.MonthlyBudgetUsd, request.ExpiresAt), ct).ConfigureAwait(false);
+            request.RequestsPerMinute, request.TokensPerMinute, budget, request.ExpiresAt), ct).ConfigureAwait(false);
         LogKeyChanged(logger, AdminId(context), "created", created.Key.Id, Diagnostics.LogValue.Safe(created.Key.Owner));
         await WriteAsync(context, 201, new CreatedKeyResponse(KeyResponse.From(created.Key), created.Text,
             "Store the secret now: Tollgate keeps only its hash and cannot show it again."), AdminJsonContext.Default.CreatedKeyResponse).ConfigureAwait(false);

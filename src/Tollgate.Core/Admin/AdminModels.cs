@@ -1,15 +1,23 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Tollgate.Keys;
+using Tollgate.Quota;
 using Tollgate.Usage;
 
 namespace Tollgate.Admin;
 
+/// <summary>
+/// POST <c>/admin/keys</c>. <see cref="Budget"/> is a budget object (see <see cref="BudgetParser"/>), read after the
+/// rest so its errors name its fields; <see cref="MonthlyBudgetUsd"/> is the legacy shorthand for a hard monthly budget
+/// of that amount, in the billing currency. Not both.
+/// </summary>
 public sealed record CreateKeyRequest(
     string? Name,
     string? Owner,
     string[]? Models,
     long? RequestsPerMinute,
     long? TokensPerMinute,
+    JsonElement? Budget,
     decimal? MonthlyBudgetUsd,
     DateTimeOffset? ExpiresAt);
 
@@ -22,7 +30,7 @@ public sealed record KeyResponse(
     string[]? Models,
     long? RequestsPerMinute,
     long? TokensPerMinute,
-    decimal? MonthlyBudgetUsd,
+    BudgetResponse? Budget,
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? LastUsedAt)
@@ -30,7 +38,13 @@ public sealed record KeyResponse(
     public static KeyResponse From(ApiKey key) => new(
         key.Id, key.Name, key.Owner, key.DisplayPrefix, key.State.ToString().ToLowerInvariant(),
         key.AllowedModels?.Order(StringComparer.Ordinal).ToArray(), key.RequestsPerMinute, key.TokensPerMinute,
-        key.MonthlyBudgetUsd, key.ExpiresAt, key.CreatedAt, key.LastUsedAt);
+        key.Budget is { } budget ? BudgetResponse.From(budget) : null, key.ExpiresAt, key.CreatedAt, key.LastUsedAt);
+}
+
+/// <summary>A budget as the admin API shows it: the amount in the billing currency (<c>Tollgate:Billing:Currency</c>), tokens, period and mode by name.</summary>
+public sealed record BudgetResponse(decimal? Amount, long? Tokens, string Period, string Mode)
+{
+    public static BudgetResponse From(Budget budget) => new(budget.Amount, budget.Tokens, Budget.Name(budget.Period), Budget.Name(budget.Mode));
 }
 
 public sealed record CreatedKeyResponse(KeyResponse Key, string Secret, string Notice);
@@ -73,8 +87,9 @@ public sealed record UsageListResponse(IReadOnlyList<UsageRecordResponse> Data, 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(KeyResponse))]
+[JsonSerializable(typeof(BudgetResponse))]
 [JsonSerializable(typeof(CreatedKeyResponse))]
 [JsonSerializable(typeof(KeyListResponse))]
 [JsonSerializable(typeof(UsageListResponse))]
-[JsonSerializable(typeof(System.Text.Json.JsonElement))]
+[JsonSerializable(typeof(JsonElement))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -105,11 +105,12 @@ public sealed partial class BillingAdminHandlers(
     /// <summary>Runs the aggregation now (it also runs on its schedule), and says what it did.</summary>
     public Task AggregateAsync(HttpContext context) => WithStorageAsync(context, async ct =>
     {
-        var result = await services.GetRequiredService<UsageAggregator>().RunAsync(ct).ConfigureAwait(false);
+        var run = await services.GetRequiredService<BillingJob>().RunAsync(ct).ConfigureAwait(false);
+        var result = run.Aggregation;
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture,
-            $$"""{"pages_read":{{result.PagesRead}},"key_buckets":{{result.KeyBuckets}},"key_hours":{{result.KeyHours}},"rollups_written":{{result.RollupsWritten}},"watermark":"{{result.Watermark.UtcDateTime:O}}"}"""), ct).ConfigureAwait(false);
+            $$"""{"pages_read":{{result.PagesRead}},"key_buckets":{{result.KeyBuckets}},"key_hours":{{result.KeyHours}},"rollups_written":{{result.RollupsWritten}},"watermark":"{{result.Watermark.UtcDateTime:O}}","leases_released":{{run.LeasesReleased}}}"""), ct).ConfigureAwait(false);
         return null;
     });
 

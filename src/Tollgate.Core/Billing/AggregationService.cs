@@ -6,11 +6,11 @@ using Tollgate.Storage;
 namespace Tollgate.Billing;
 
 /// <summary>
-/// The standalone host's aggregation timer: runs <see cref="UsageAggregator"/> every <c>Billing:AggregationInterval</c>
+/// The standalone host's aggregation timer: runs <see cref="BillingJob"/> (lease release, then <see cref="UsageAggregator"/>) every <c>Billing:AggregationInterval</c>
 /// (the Functions app runs the same job from its timer trigger instead). A failed run is logged and the next one
 /// picks up from the same watermark.
 /// </summary>
-public sealed partial class AggregationService(UsageAggregator aggregator, IOptions<BillingOptions> options, TimeProvider time, ILogger<AggregationService> logger)
+public sealed partial class AggregationService(BillingJob job, IOptions<BillingOptions> options, TimeProvider time, ILogger<AggregationService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -20,7 +20,7 @@ public sealed partial class AggregationService(UsageAggregator aggregator, IOpti
         {
             try
             {
-                await aggregator.RunAsync(stoppingToken).ConfigureAwait(false);
+                await job.RunAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (TableStorage.IsOutage(e) || e is Azure.RequestFailedException)
             {

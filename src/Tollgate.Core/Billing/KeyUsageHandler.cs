@@ -57,7 +57,7 @@ public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<
     public static KeyUsageResponse Describe(ApiKey key, BillingPeriod month, Rollup rollup, string currency, DateTimeOffset? asOf)
     {
         var total = rollup.Total;
-        var budget = key.MonthlyBudgetUsd is { } monthly ? new BudgetResponse(monthly, Math.Max(0, monthly - total.Cost)) : null;
+        var budget = key.Budget?.Amount is { } monthly ? new BudgetResponse(monthly, Math.Max(0, monthly - total.Cost)) : null;
         return new KeyUsageResponse(
             "usage", key.Id, key.Owner, new UsagePeriodResponse(month.Start, month.End, month.End), currency, total.Cost, budget,
             new LimitsResponse(key.RequestsPerMinute, key.TokensPerMinute), total.Requests, total.Errors, Tokens(total), total.UnpricedRequests,

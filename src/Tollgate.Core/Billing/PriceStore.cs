@@ -46,8 +46,9 @@ public sealed class PriceStore(TableStorage storage)
     {
         try
         {
-            await _table.DeleteEntityAsync(Partition, RowKey(model, upstream, effectiveFrom), ETag.All, cancellationToken).ConfigureAwait(false);
-            return true;
+            // The SDK answers a missing row with a 404 response rather than an exception.
+            using var response = await _table.DeleteEntityAsync(Partition, RowKey(model, upstream, effectiveFrom), ETag.All, cancellationToken).ConfigureAwait(false);
+            return response.Status != 404;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {

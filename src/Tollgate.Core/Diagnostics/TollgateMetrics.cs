@@ -17,6 +17,7 @@ public sealed class TollgateMetrics
     private readonly Counter<long> _tokens;
     private readonly Counter<double> _cost;
     private readonly Counter<long> _unpriced;
+    private readonly Counter<long> _budgetExceeded;
 
     public TollgateMetrics(IMeterFactory meterFactory)
     {
@@ -27,7 +28,14 @@ public sealed class TollgateMetrics
         _tokens = meter.CreateCounter<long>("tollgate.tokens", description: "Tokens metered, by direction.");
         _cost = meter.CreateCounter<double>("tollgate.cost", "{currency}", "What requests cost at their prices, by model and owner (Billing:Currency).");
         _unpriced = meter.CreateCounter<long>("tollgate.unpriced_requests", description: "Requests served for a model without a price (Billing:AllowUnpriced), by model.");
+        _budgetExceeded = meter.CreateCounter<long>("tollgate.budget.exceeded", description: "Requests over a budget: refused (hard) or served with a warning (soft), by scope and mode.");
     }
+
+    /// <summary>A request met a budget that is used up: <paramref name="served"/> under a soft budget, refused under a hard one.</summary>
+    public void BudgetExceeded(Quota.BudgetScope scope, Quota.BudgetMode mode, bool served) =>
+        _budgetExceeded.Add(1, new KeyValuePair<string, object?>("tollgate.budget.scope", scope == Quota.BudgetScope.Key ? "key" : "owner"),
+            new KeyValuePair<string, object?>("tollgate.budget.mode", mode == Quota.BudgetMode.Hard ? "hard" : "soft"),
+            new KeyValuePair<string, object?>("tollgate.budget.action", served ? "served" : "refused"));
 
     public void RequestCompleted(UsageRecord record)
     {

@@ -65,5 +65,12 @@ public static class ApiErrors
     public static ApiError RateLimited(string message, int? retryAfterSeconds) =>
         new(429, "rate_limit_error", "rate_limit_exceeded", message) { RetryAfterSeconds = retryAfterSeconds };
 
+    /// <summary>A hard budget is used up: OpenAI's 402 with type and code <c>insufficient_quota</c>; the message says which budget and when it resets.</summary>
+    public static ApiError InsufficientQuota(string message) =>
+        new(402, "insufficient_quota", "insufficient_quota", message);
+
+    public static readonly ApiError QuotaUnavailable =
+        new(503, "server_error", "quota_unavailable", "The gateway cannot check this key's budget right now. Try again shortly.") { RetryAfterSeconds = 5 };
+
     internal static string Truncate(string value, int max) => value.Length <= max ? value : string.Concat(value.AsSpan(0, max), "…");
 }

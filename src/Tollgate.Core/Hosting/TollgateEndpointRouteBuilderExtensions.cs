@@ -23,6 +23,7 @@ public static class TollgateEndpointRouteBuilderExtensions
         var usage = endpoints.ServiceProvider.GetRequiredService<KeyUsageHandler>();
         var admin = endpoints.ServiceProvider.GetRequiredService<Admin.AdminHandlers>();
         var billing = endpoints.ServiceProvider.GetRequiredService<Admin.BillingAdminHandlers>();
+        var budgets = endpoints.ServiceProvider.GetRequiredService<Admin.BudgetAdminHandlers>();
         var routes = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Map(string method, string pattern, RequestDelegate handler)
         {
@@ -54,6 +55,10 @@ public static class TollgateEndpointRouteBuilderExtensions
         Map("GET", "/admin/keys/{id}/statement", billing.KeyStatementAsync);
         Map("GET", "/admin/owners/{owner}/rollups", billing.OwnerRollupsAsync);
         Map("GET", "/admin/owners/{owner}/statement", billing.OwnerStatementAsync);
+        Map("GET", "/admin/owners/{owner}/budget", budgets.GetAsync);
+        Map("PUT", "/admin/owners/{owner}/budget", budgets.SetAsync);
+        Map("DELETE", "/admin/owners/{owner}/budget", budgets.DeleteAsync);
+        Map("GET", "/admin/budgets", budgets.ListAsync);
         Map("GET", "/admin/prices", billing.ListPricesAsync);
         Map("PUT", "/admin/prices", billing.SetPriceAsync);
         Map("DELETE", "/admin/prices", billing.DeletePriceAsync);

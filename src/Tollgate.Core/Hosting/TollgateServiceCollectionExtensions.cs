@@ -31,8 +31,8 @@ public static class TollgateServiceCollectionExtensions
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
         services.AddOptions<TokenizerOptions>().Bind(configuration.GetSection(TokenizerOptions.Section)).ValidateOnStart();
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateOnStart();
-        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section))
-            .Validate(q => q.DefaultMaxOutputTokens > 0, $"{QuotaOptions.Section}:DefaultMaxOutputTokens must be positive.").ValidateOnStart();
+        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TollgateOptions>, TollgateOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, TollgateOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageLedgerOptions>, TollgateOptionsValidator>());
@@ -60,10 +60,15 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton<PriceBook>();
         services.TryAddSingleton<KeyRateLimiter>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceBook>());
+        services.TryAddSingleton<OwnerBudgets>();
+        services.AddHostedService(sp => sp.GetRequiredService<OwnerBudgets>());
+        services.TryAddSingleton<QuotaAccounts>();
+        services.AddHostedService(sp => sp.GetRequiredService<QuotaAccounts>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
         services.TryAddSingleton<KeyUsageHandler>();
         services.TryAddSingleton<BillingAdminHandlers>();
+        services.TryAddSingleton<BudgetAdminHandlers>();
         services.AddHostedService<StartupReport>();
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
@@ -83,11 +88,15 @@ public static class TollgateServiceCollectionExtensions
             services.TryAddSingleton<PriceStore>();
             services.TryAddSingleton<RollupStore>();
             services.TryAddSingleton<UsageAggregator>();
+            services.TryAddSingleton<BillingJob>();
+            services.TryAddSingleton<OwnerBudgetStore>();
+            services.TryAddSingleton<IQuotaStore, TableQuotaStore>();
         }
         else
         {
             services.TryAddSingleton<IKeyStore>(sp => sp.GetRequiredService<ConfigurationKeyStore>());
             services.TryAddSingleton<IUsageSink, InMemoryUsageSink>();
+            services.TryAddSingleton<IQuotaStore, MemoryQuotaStore>();
         }
         return services;
     }

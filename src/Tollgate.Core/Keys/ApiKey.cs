@@ -1,3 +1,5 @@
+using Tollgate.Quota;
+
 namespace Tollgate.Keys;
 
 /// <summary>A Tollgate client key as the gateway sees it after lookup: identity, permissions, limits and state, no secret.</summary>
@@ -19,8 +21,11 @@ public sealed record ApiKey
     /// <summary>Tokens per minute allowed; null for no limit.</summary>
     public long? TokensPerMinute { get; init; }
 
-    /// <summary>Spending limit per calendar month in USD; null for none.</summary>
-    public decimal? MonthlyBudgetUsd { get; init; }
+    /// <summary>
+    /// The key's own budget (money in the billing currency, <c>Tollgate:Billing:Currency</c>, and/or tokens per period);
+    /// null for none. An owner budget, if any, applies on top.
+    /// </summary>
+    public Budget? Budget { get; init; }
 
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? LastUsedAt { get; init; }

@@ -1,3 +1,5 @@
+using Tollgate.Quota;
+
 namespace Tollgate.Keys;
 
 /// <summary>A key declared in configuration (<c>Tollgate:Keys:N</c>): for local runs and small deployments.</summary>
@@ -26,6 +28,12 @@ public sealed class ApiKeyOptions
     /// <summary>Tokens per minute; none when unset.</summary>
     public long? TokensPerMinute { get; set; }
 
-    /// <summary>Spending limit per calendar month; none when unset.</summary>
+    /// <summary>
+    /// The key's budget (<c>Budget:Amount</c> in the billing currency, <c>Budget:Tokens</c>, <c>Budget:Period</c>
+    /// month/day/week/credit, <c>Budget:Mode</c> hard/soft); none when unset.
+    /// </summary>
+    public Budget? Budget { get; set; }
+
+    /// <summary>Legacy shorthand for a hard monthly <see cref="Budget"/> of this amount; not together with <see cref="Budget"/>.</summary>
     public decimal? MonthlyBudgetUsd { get; set; }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tollgate.Quota;
 
 namespace Tollgate.Keys;
 
@@ -22,7 +23,7 @@ public sealed class ConfigurationKeyStore : IKeyStore
                 ExpiresAt = key.ExpiresAt,
                 RequestsPerMinute = key.RequestsPerMinute,
                 TokensPerMinute = key.TokensPerMinute,
-                MonthlyBudgetUsd = key.MonthlyBudgetUsd,
+                Budget = BudgetOf(key),
                 Hash = hash,
             };
         }
@@ -30,6 +31,10 @@ public sealed class ConfigurationKeyStore : IKeyStore
 
     public ValueTask<ApiKey?> FindAsync(KeyHash hash, CancellationToken cancellationToken) =>
         ValueTask.FromResult(_keys.TryGetValue(hash, out var key) && key.Hash.FixedTimeEquals(hash) ? key : null);
+
+    /// <summary>The key's budget: <c>Budget</c>, else the legacy <c>MonthlyBudgetUsd</c> as a hard monthly one, else none.</summary>
+    private static Budget? BudgetOf(ApiKeyOptions key) =>
+        key.Budget ?? (key.MonthlyBudgetUsd is { } amount ? Budget.Monthly(amount) : null);
 
     private static KeyHash ParseHash(ApiKeyOptions key) =>
         key.KeyHash is not null && KeyHash.TryParseHex(key.KeyHash, out var hash)

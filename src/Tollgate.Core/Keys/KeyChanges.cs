@@ -1,3 +1,5 @@
+using Tollgate.Quota;
+
 namespace Tollgate.Keys;
 
 /// <summary>
@@ -12,8 +14,10 @@ public sealed record KeyChanges
     public bool ClearRequestsPerMinute { get; init; }
     public long? TokensPerMinute { get; init; }
     public bool ClearTokensPerMinute { get; init; }
-    public decimal? MonthlyBudgetUsd { get; init; }
-    public bool ClearMonthlyBudget { get; init; }
+
+    /// <summary>A new budget, replacing the key's whole budget (not merged with it).</summary>
+    public Budget? Budget { get; init; }
+    public bool ClearBudget { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
     public bool ClearExpiry { get; init; }
 
@@ -24,7 +28,7 @@ public sealed record KeyChanges
         AllowedModels = ClearModels ? null : Models is not null ? ApiKey.ModelSet(Models) : key.AllowedModels,
         RequestsPerMinute = ClearRequestsPerMinute ? null : RequestsPerMinute ?? key.RequestsPerMinute,
         TokensPerMinute = ClearTokensPerMinute ? null : TokensPerMinute ?? key.TokensPerMinute,
-        MonthlyBudgetUsd = ClearMonthlyBudget ? null : MonthlyBudgetUsd ?? key.MonthlyBudgetUsd,
+        Budget = ClearBudget ? null : Budget ?? key.Budget,
         ExpiresAt = ClearExpiry ? null : ExpiresAt ?? key.ExpiresAt,
     };
 }

@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Tollgate.Quota;
 
 namespace Tollgate.Keys;
 
 /// <summary>
 /// Keys in Table Storage. The lookup row: PartitionKey <c>k</c> + first two hex digits of the hash, RowKey the
 /// hash in hex, holding everything about the key but its text. The index row: PartitionKey <c>id</c>, RowKey
-/// the key id, pointing at the hash (for admin calls by id).
+/// the key id, pointing at the hash (for admin calls by id). A key's budget is BudgetAmount (invariant decimal text),
+/// BudgetTokens, BudgetPeriod and BudgetMode; rows written before budgets had periods hold MonthlyBudgetUsd instead.
 /// </summary>
 internal static class KeyEntity
 {
@@ -30,7 +32,13 @@ internal static class KeyEntity
         SetIfPresent(row, "Models", key.AllowedModels is null ? null : JsonSerializer.Serialize(key.AllowedModels.Order(StringComparer.Ordinal).ToArray(), KeysJsonContext.Default.StringArray));
         SetIfPresent(row, "Rpm", key.RequestsPerMinute);
         SetIfPresent(row, "Tpm", key.TokensPerMinute);
-        SetIfPresent(row, "MonthlyBudgetUsd", key.MonthlyBudgetUsd?.ToString(CultureInfo.InvariantCulture));
+        if (key.Budget is { } budget)
+        {
+            SetIfPresent(row, "BudgetAmount", budget.Amount?.ToString(CultureInfo.InvariantCulture));
+            SetIfPresent(row, "BudgetTokens", budget.Tokens);
+            row["BudgetPeriod"] = Budget.Name(budget.Period);
+            row["BudgetMode"] = Budget.Name(budget.Mode);
+        }
         SetIfPresent(row, "ExpiresAt", key.ExpiresAt);
         SetIfPresent(row, "CreatedAt", key.CreatedAt);
         SetIfPresent(row, "LastUsedAt", key.LastUsedAt);
@@ -69,7 +77,7 @@ internal static class KeyEntity
             AllowedModels = models is null ? null : new HashSet<string>(models, StringComparer.Ordinal),
             RequestsPerMinute = row.GetInt64("Rpm"),
             TokensPerMinute = row.GetInt64("Tpm"),
-            MonthlyBudgetUsd = decimal.TryParse(row.GetString("MonthlyBudgetUsd"), NumberStyles.Number, CultureInfo.InvariantCulture, out var budget) ? budget : null,
+            Budget = ReadBudget(row),
             ExpiresAt = row.GetDateTimeOffset("ExpiresAt"),
             State = Enum.TryParse<KeyState>(row.GetString("State"), out var state) ? state : KeyState.Disabled,
             CreatedAt = row.GetDateTimeOffset("CreatedAt"),
@@ -78,4 +86,24 @@ internal static class KeyEntity
             Hash = hash,
         };
     }
+
+    private static Budget? ReadBudget(TableEntity row)
+    {
+        var amount = ReadDecimal(row, "BudgetAmount");
+        var tokens = row.GetInt64("BudgetTokens");
+        if (amount is null && tokens is null)
+        {
+            return ReadDecimal(row, "MonthlyBudgetUsd") is { } monthly ? Budget.Monthly(monthly) : null;
+        }
+        return new Budget
+        {
+            Amount = amount,
+            Tokens = tokens,
+            Period = Budget.TryParse<BudgetPeriod>(row.GetString("BudgetPeriod"), out var period) ? period : BudgetPeriod.Month,
+            Mode = Budget.TryParse<BudgetMode>(row.GetString("BudgetMode"), out var mode) ? mode : BudgetMode.Hard,
+        };
+    }
+
+    private static decimal? ReadDecimal(TableEntity row, string name) =>
+        decimal.TryParse(row.GetString(name), NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value : null;
 }

@@ -1,3 +1,5 @@
+using Tollgate.Quota;
+
 namespace Tollgate.Keys;
 
 /// <summary>What a key's id, name, owner and limits may be.</summary>
@@ -16,19 +18,35 @@ internal static class KeyValidation
         }
     }
 
+    /// <summary>1 to 128 printable characters: what a key's owner may be.</summary>
+    public static bool IsValidOwner(string owner) => IsValidText(owner);
+
     public static void ValidateOwner(string owner)
     {
-        if (!IsValidText(owner))
+        if (!IsValidOwner(owner))
         {
             throw new KeyAdministrationException(KeyAdministrationError.InvalidOwner, $"'owner' must be 1 to {MaxTextLength} printable characters.");
         }
     }
 
-    public static void ValidateLimits(long? rpm, long? tpm, decimal? budget)
+    public static void ValidateLimits(long? rpm, long? tpm, Budget? budget)
     {
-        if (rpm is <= 0 || tpm is <= 0 || budget is < 0)
+        if (rpm is <= 0 || tpm is <= 0)
         {
-            throw new KeyAdministrationException(KeyAdministrationError.InvalidLimit, "Limits must be positive (budget: zero or more).");
+            throw new KeyAdministrationException(KeyAdministrationError.InvalidLimit, "requests_per_minute and tokens_per_minute must be positive.");
+        }
+        if (budget is not null)
+        {
+            ValidateBudget(budget);
+        }
+    }
+
+    /// <summary>A budget must be usable and limit something: an amount, tokens or both.</summary>
+    public static void ValidateBudget(Budget budget)
+    {
+        if ((budget.Problem() ?? (budget.IsSet ? null : "A budget needs an amount, tokens or both.")) is { } problem)
+        {
+            throw new KeyAdministrationException(KeyAdministrationError.InvalidLimit, problem);
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
     {
         KeyValidation.ValidateName(request.Name);
         KeyValidation.ValidateOwner(request.Owner);
-        KeyValidation.ValidateLimits(request.RequestsPerMinute, request.TokensPerMinute, request.MonthlyBudgetUsd);
+        KeyValidation.ValidateLimits(request.RequestsPerMinute, request.TokensPerMinute, request.Budget);
         await table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await EnsureOwnerHasRoomAsync(request.Owner, cancellationToken).ConfigureAwait(false);
 
@@ -34,7 +34,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
             AllowedModels = ApiKey.ModelSet(request.Models),
             RequestsPerMinute = request.RequestsPerMinute,
             TokensPerMinute = request.TokensPerMinute,
-            MonthlyBudgetUsd = request.MonthlyBudgetUsd,
+            Budget = request.Budget,
             ExpiresAt = request.ExpiresAt,
             State = KeyState.Active,
             CreatedAt = time.GetUtcNow(),
@@ -82,7 +82,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
         {
             KeyValidation.ValidateName(changes.Name);
         }
-        KeyValidation.ValidateLimits(changes.RequestsPerMinute, changes.TokensPerMinute, changes.MonthlyBudgetUsd);
+        KeyValidation.ValidateLimits(changes.RequestsPerMinute, changes.TokensPerMinute, changes.Budget);
         return ModifyAsync(id, changes.ApplyTo, cancellationToken);
     }
 

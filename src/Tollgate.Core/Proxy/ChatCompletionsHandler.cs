@@ -29,6 +29,8 @@ public sealed class ChatCompletionsHandler(
     UsageSettlement settlement,
     PriceBook prices,
     KeyRateLimiter limiter,
+    QuotaAccounts quotas,
+    TokenCounter tokens,
     IUsageSink usage,
     IOptions<TollgateOptions> options,
     IOptions<QuotaOptions> quota,
@@ -37,7 +39,7 @@ public sealed class ChatCompletionsHandler(
     TollgateMetrics metrics)
 {
     private readonly TollgateOptions _options = options.Value;
-    private readonly long _defaultMaxOutputTokens = quota.Value.DefaultMaxOutputTokens;
+    private readonly QuotaOptions _quota = quota.Value;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -167,7 +169,8 @@ public sealed class ChatCompletionsHandler(
         exchange.Record.Unpriced = price is null;
 
         // Rate limits: one request and its token estimate (a quarter of the body's bytes for the prompt, plus the most output it asks for).
-        var estimate = body.WrittenCount / 4 + (chat.MaxOutputTokens ?? _defaultMaxOutputTokens * chat.Choices);
+        var maxOutput = chat.MaxOutputTokens ?? MaxOutputCap(chat.Model) * chat.Choices;
+        var estimate = body.WrittenCount / 4 + maxOutput;
         var limited = limiter.TryAcquire(exchange.Key, estimate, out var limits);
         exchange.RateLimitsTaken = true;
         if (limits.HasLimits)
@@ -179,9 +182,56 @@ public sealed class ChatCompletionsHandler(
             return limited;
         }
         exchange.ReservedTokens = limits.TokenLimit is null ? 0 : estimate;
+
+        if (await ReserveBudgetsAsync(exchange, body, maxOutput, aborted).ConfigureAwait(false) is { } overBudget)
+        {
+            // Refused: the request takes nothing from its token limit either.
+            limiter.Settle(exchange.Key, exchange.ReservedTokens, 0);
+            exchange.ReservedTokens = 0;
+            return overBudget;
+        }
         RequestRewriter.Rewrite(body.WrittenSpan, chat, route.EncodedUpstreamModel, upstreamBody);
         return null;
     }
+
+    /// <summary>
+    /// Budgets: reserves the request's worst case (its prompt counted by the tokenizer plus a margin, and the most output
+    /// it may generate, at its price) against its key's and its owner's budgets. Returns the refusal, or null.
+    /// </summary>
+    private async ValueTask<ApiError?> ReserveBudgetsAsync(ProxyExchange exchange, PooledBufferWriter body, long maxOutput, CancellationToken aborted)
+    {
+        if (!quotas.OwnerBudgetsLoaded)
+        {
+            return ApiErrors.QuotaUnavailable;
+        }
+        var key = exchange.Key!;
+        var (keyBudget, ownerBudget) = quotas.BudgetsOf(key);
+        if (keyBudget is null && ownerBudget is null)
+        {
+            return null;
+        }
+        var counted = tokens.CountPrompt(body.WrittenSpan, exchange.Route!.UpstreamModel);
+        var prompt = (long)Math.Ceiling(counted * (1 + _quota.PromptTokenMargin));
+        var price = exchange.Price;
+        var money = price is null ? 0m
+            : price.CostOf(prompt, 0, maxOutput, price.ReasoningPerMillion > price.OutputPerMillion ? maxOutput : 0, reachedModel: true);
+        var hold = new BudgetHold();
+        var refusal = await quotas.ReserveAsync(key, keyBudget, ownerBudget, new QuotaAmount(money, prompt + maxOutput), hold, aborted).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        exchange.Budget = hold;
+        if (hold.OverScopes is { } over)
+        {
+            exchange.Context.Response.Headers["x-tollgate-budget-exceeded"] = over;
+        }
+        return null;
+    }
+
+    /// <summary>The output assumed for a request that sets no limit: the model's cap, else the default.</summary>
+    private long MaxOutputCap(string model) =>
+        _quota.MaxOutputTokens.Count > 0 && _quota.MaxOutputTokens.TryGetValue(model, out var cap) ? cap : _quota.DefaultMaxOutputTokens;
 
     /// <summary>Sends the request upstream and hands the answer to the relay that fits it.</summary>
     private async Task ForwardAsync(ProxyExchange exchange, PooledBufferWriter upstreamBody, CancellationToken aborted)
@@ -262,6 +312,10 @@ public sealed class ChatCompletionsHandler(
         if (exchange.ReservedTokens > 0)
         {
             limiter.Settle(exchange.Key!, exchange.ReservedTokens, record.TotalTokens);
+        }
+        if (exchange.Budget is { IsEmpty: false } hold)
+        {
+            quotas.Settle(hold, new QuotaAmount(record.Unpriced ? 0m : record.Cost, record.TotalTokens));
         }
 
         usage.Record(record);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Tollgate.Billing;
 using Tollgate.Errors;
 using Tollgate.Keys;
+using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Streaming;
 using Tollgate.Usage;
@@ -27,6 +28,9 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
 
     /// <summary>Tokens taken from the key's per-minute token limit before forwarding, settled to the real use at the end.</summary>
     public long ReservedTokens { get; set; }
+
+    /// <summary>What the request reserved against its key's and owner's budgets; null when neither has one.</summary>
+    public BudgetHold? Budget { get; set; }
 
     /// <summary>The last stage that failed; <see cref="ProxyError.None"/> while all is well.</summary>
     public ProxyError Error { get; private set; }

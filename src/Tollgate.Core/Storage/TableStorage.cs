@@ -25,6 +25,8 @@ public sealed class TableStorage
         Usage = service.GetTableClient(tablePrefix + "usage");
         Prices = service.GetTableClient(tablePrefix + "prices");
         Rollups = service.GetTableClient(tablePrefix + "rollups");
+        Quotas = service.GetTableClient(tablePrefix + "quotas");
+        Budgets = service.GetTableClient(tablePrefix + "budgets");
     }
 
     public TableServiceClient Service { get; }
@@ -40,6 +42,12 @@ public sealed class TableStorage
 
     /// <summary>Usage rolled up by key and owner, hour, day and month, and the aggregation's watermark (see <c>Billing/RollupStore</c>).</summary>
     public TableClient Rollups { get; }
+
+    /// <summary>Budget accounts per key or owner and period, and each instance's lease on them (see <c>Quota/TableQuotaStore</c>).</summary>
+    public TableClient Quotas { get; }
+
+    /// <summary>Owner budgets set through the admin API (see <c>Quota/OwnerBudgetStore</c>).</summary>
+    public TableClient Budgets { get; }
 
     /// <summary>
     /// The SDK client for the configured account. Its own retries are few and short (three tries within about

@@ -4,13 +4,13 @@ using Tollgate.Billing;
 namespace Tollgate.Functions.Functions;
 
 /// <summary>
-/// Rolls usage up on the schedule in the app setting <c>TOLLGATE_AGGREGATION_SCHEDULE</c> (NCRONTAB, e.g.
+/// Releases the budget leases of instances that died and rolls usage up, on the schedule in the app setting <c>TOLLGATE_AGGREGATION_SCHEDULE</c> (NCRONTAB, e.g.
 /// <c>0 */5 * * * *</c>). A late or missed run (<c>IsPastDue</c>) needs nothing special: the job starts from its
 /// watermark, so it catches up whatever it missed.
 /// </summary>
-public sealed class AggregateUsageFunction(UsageAggregator aggregator)
+public sealed class AggregateUsageFunction(BillingJob job)
 {
     [Function("AggregateUsage")]
     public Task Run([TimerTrigger("%TOLLGATE_AGGREGATION_SCHEDULE%")] TimerInfo timer, CancellationToken cancellationToken) =>
-        aggregator.RunAsync(cancellationToken);
+        job.RunAsync(cancellationToken);
 }

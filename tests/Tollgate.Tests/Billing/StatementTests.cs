@@ -1,5 +1,6 @@
 using Tollgate.Billing;
 using Tollgate.Keys;
+using Tollgate.Quota;
 using Tollgate.Tests.Infrastructure;
 using Tollgate.Usage;
 
@@ -66,7 +67,7 @@ public sealed class StatementTests
     {
         // The last instant of a leap-year February, then the first of March.
         var clock = new ManualTimeProvider(new DateTimeOffset(2028, 2, 29, 23, 59, 59, TimeSpan.Zero).AddTicks(9_999_999));
-        var key = new ApiKey { Id = "k1", Owner = "team", Hash = KeyHash.Compute("tg-x"), MonthlyBudgetUsd = 1m, TokensPerMinute = 1000 };
+        var key = new ApiKey { Id = "k1", Owner = "team", Hash = KeyHash.Compute("tg-x"), Budget = Budget.Monthly(1m), TokensPerMinute = 1000 };
         var february = BillingPeriod.Of(PeriodKind.Month, clock.GetUtcNow());
         var rollup = Rollup.FromRecords(RollupScope.Key, "k1", february, [new UsageRecord { RequestId = "r", KeyId = "k1", RequestedModel = "m", StartedAt = february.Start, Cost = 1.25m }]);
 

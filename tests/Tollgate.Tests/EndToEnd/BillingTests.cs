@@ -177,7 +177,7 @@ public sealed class BillingTests(AzuriteFixture azurite)
         await using var host = await GatewayHost.StartAsync(null, azurite.ConnectionString, azurite.UniquePrefix());
         var admin = new AdminClient(host.Http);
         var (keyId, key) = await admin.CreateKeyAsync("team-usage");
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{keyId}", new { monthly_budget_usd = 10m, requests_per_minute = 60 })).Status);
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{keyId}", new { budget = new { amount = 10m }, requests_per_minute = 60 })).Status);
         await SendAsync(host, Chat(key, "gpt-test"));
         await SendAsync(host, Chat(key, "gpt-reasoning", stream: true));
         await SendAsync(host, Chat(GatewayHost.Key, "gpt-test")); // another key's request is not this key's usage

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.Text.Json;
 using OpenAI.Chat;
 using Tollgate.Tests.Infrastructure;
 
@@ -90,7 +91,7 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
 
         var expiry = new DateTimeOffset(2099, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var (status, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}",
-            new { models = new[] { "gpt-reasoning" }, requests_per_minute = 60, tokens_per_minute = 100000, monthly_budget_usd = 12.5m, expires_at = expiry, name = "renamed" });
+            new { models = new[] { "gpt-reasoning" }, requests_per_minute = 60, tokens_per_minute = 100000, budget = new { amount = 12.5m }, expires_at = expiry, name = "renamed" });
         Assert.Equal(200, status);
         Assert.Equal("renamed", updated.GetProperty("name").GetString());
 
@@ -100,12 +101,12 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         Assert.Equal(["gpt-reasoning"], stored.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
         Assert.Equal(60, stored.GetProperty("requests_per_minute").GetInt64());
         Assert.Equal(100000, stored.GetProperty("tokens_per_minute").GetInt64());
-        Assert.Equal(12.5m, stored.GetProperty("monthly_budget_usd").GetDecimal());
+        Assert.Equal(12.5m, stored.GetProperty("budget").GetProperty("amount").GetDecimal());
         Assert.Equal(expiry, stored.GetProperty("expires_at").GetDateTimeOffset());
         Assert.Equal(200, await CallAsync(host, secret, "gpt-reasoning"));
         Assert.Equal(403, await CallAsync(host, secret, "gpt-test"));
 
-        var (_, cleared) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new Dictionary<string, object?> { ["models"] = null, ["monthly_budget_usd"] = null });
+        var (_, cleared) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new Dictionary<string, object?> { ["models"] = null, ["budget"] = null });
         Assert.Equal(System.Text.Json.JsonValueKind.Null, cleared.GetProperty("models").ValueKind);
         Assert.Equal(200, await CallAsync(host, secret, "gpt-test"));
 
@@ -114,10 +115,166 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         var row = Assert.Single(list.GetProperty("data").EnumerateArray());
         Assert.Equal(id, row.GetProperty("id").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, row.GetProperty("models").ValueKind);
-        Assert.Equal(System.Text.Json.JsonValueKind.Null, row.GetProperty("monthly_budget_usd").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, row.GetProperty("budget").ValueKind);
         Assert.Equal(60, row.GetProperty("requests_per_minute").GetInt64());
         Assert.Equal(100000, row.GetProperty("tokens_per_minute").GetInt64());
         Assert.Equal(expiry, row.GetProperty("expires_at").GetDateTimeOffset());
+    }
+
+    private static void AssertBudget(JsonElement budget, decimal? amount, long? tokens, string period, string mode)
+    {
+        Assert.Equal(JsonValueKind.Object, budget.ValueKind);
+        Assert.Equal(["amount", "tokens", "period", "mode"], budget.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(amount, budget.GetProperty("amount").ValueKind == JsonValueKind.Null ? null : budget.GetProperty("amount").GetDecimal());
+        Assert.Equal(tokens, budget.GetProperty("tokens").ValueKind == JsonValueKind.Null ? null : budget.GetProperty("tokens").GetInt64());
+        Assert.Equal((period, mode), (budget.GetProperty("period").GetString(), budget.GetProperty("mode").GetString()));
+    }
+
+    [Fact]
+    public async Task KeyBudget_IsCreatedReadBackReplacedAndCleared()
+    {
+        await using var host = await StartAsync();
+        var admin = new AdminClient(host.Http);
+
+        var (status, created) = await admin.SendAsync(HttpMethod.Post, "admin/keys",
+            new { name = "budgeted", owner = "team-budget", budget = new { amount = 10.5m, tokens = 100000, period = "day", mode = "soft" } });
+        Assert.Equal(201, status);
+        var id = created.GetProperty("key").GetProperty("id").GetString();
+        AssertBudget(created.GetProperty("key").GetProperty("budget"), 10.5m, 100000, "day", "soft");
+        Assert.False(created.GetProperty("key").TryGetProperty("monthly_budget_usd", out _));
+
+        var (got, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        Assert.Equal(200, got);
+        AssertBudget(stored.GetProperty("budget"), 10.5m, 100000, "day", "soft");
+
+        // A budget sent in a PATCH replaces the whole budget: what it leaves out takes its default.
+        var (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { budget = new { tokens = 5000, period = "week" } });
+        Assert.Equal(200, patched);
+        AssertBudget(updated.GetProperty("budget"), null, 5000, "week", "hard");
+        (_, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        AssertBudget(stored.GetProperty("budget"), null, 5000, "week", "hard");
+
+        (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { budget = new { amount = 0.25m, period = "credit", mode = "hard" }, name = "renamed" });
+        Assert.Equal(200, patched);
+        AssertBudget(updated.GetProperty("budget"), 0.25m, null, "credit", "hard");
+
+        // Changing something else keeps the budget.
+        (_, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { requests_per_minute = 30 });
+        AssertBudget(updated.GetProperty("budget"), 0.25m, null, "credit", "hard");
+
+        (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new Dictionary<string, object?> { ["budget"] = null });
+        Assert.Equal(200, patched);
+        Assert.Equal(JsonValueKind.Null, updated.GetProperty("budget").ValueKind);
+        var (_, list) = await admin.SendAsync(HttpMethod.Get, "admin/keys?owner=team-budget");
+        var row = Assert.Single(list.GetProperty("data").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("budget").ValueKind);
+        Assert.Equal(30, row.GetProperty("requests_per_minute").GetInt64());
+    }
+
+    [Fact]
+    public async Task LegacyMonthlyBudgetUsd_IsAHardMonthlyBudget_OnCreateAndPatch()
+    {
+        await using var host = await StartAsync();
+        var admin = new AdminClient(host.Http);
+
+        var (status, created) = await admin.SendAsync(HttpMethod.Post, "admin/keys", new { name = "legacy", owner = "team-legacy", monthly_budget_usd = 12.5m });
+        Assert.Equal(201, status);
+        var id = created.GetProperty("key").GetProperty("id").GetString();
+        AssertBudget(created.GetProperty("key").GetProperty("budget"), 12.5m, null, "month", "hard");
+
+        await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { budget = new { tokens = 10, period = "day", mode = "soft" } });
+        var (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { monthly_budget_usd = 7 });
+        Assert.Equal(200, patched);
+        AssertBudget(updated.GetProperty("budget"), 7m, null, "month", "hard");
+        var (_, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        AssertBudget(stored.GetProperty("budget"), 7m, null, "month", "hard");
+
+        (_, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new Dictionary<string, object?> { ["monthly_budget_usd"] = null });
+        Assert.Equal(JsonValueKind.Null, updated.GetProperty("budget").ValueKind);
+    }
+
+    [Fact]
+    public async Task KeyStoredBeforeBudgetsHadPeriods_ReadsItsMonthlyBudgetUsd()
+    {
+        var prefix = azurite.UniquePrefix();
+        await using var host = await StartAsync(prefix);
+        var admin = new AdminClient(host.Http);
+        var (id, _) = await admin.CreateKeyAsync("team-old");
+
+        // Rewrite the key's lookup row as an older Tollgate stored it: a MonthlyBudgetUsd column, no Budget* columns.
+        var table = azurite.CreateStorage(prefix).Keys;
+        var index = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>("id", id, cancellationToken: Ct)).Value;
+        var hash = index.GetString("Hash");
+        var row = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>("k" + hash[..2], hash, cancellationToken: Ct)).Value;
+        Assert.False(row.ContainsKey("BudgetPeriod"));
+        row["MonthlyBudgetUsd"] = "3.75";
+        await table.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace, Ct);
+
+        var (_, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        AssertBudget(stored.GetProperty("budget"), 3.75m, null, "month", "hard");
+
+        // The next write stores it in the new columns and drops the old one.
+        await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { name = "touched" });
+        var rewritten = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>("k" + hash[..2], hash, cancellationToken: Ct)).Value;
+        Assert.False(rewritten.ContainsKey("MonthlyBudgetUsd"));
+        Assert.Equal(("3.75", "month", "hard"), (rewritten.GetString("BudgetAmount"), rewritten.GetString("BudgetPeriod"), rewritten.GetString("BudgetMode")));
+        Assert.False(rewritten.ContainsKey("BudgetTokens"));
+    }
+
+    [Fact]
+    public async Task BadKeyBudgets_GetClearErrors()
+    {
+        await using var host = await StartAsync();
+        var admin = new AdminClient(host.Http);
+        var (id, _) = await admin.CreateKeyAsync("team-badbudget");
+        async Task Expect(int status, string code, HttpMethod method, string path, object body, string? param = null)
+        {
+            var (actual, error) = await admin.SendAsync(method, path, body);
+            var detail = error.GetProperty("error");
+            Assert.Equal((status, code), (actual, detail.GetProperty("code").GetString()));
+            Assert.Equal("invalid_request_error", detail.GetProperty("type").GetString());
+            if (param is not null)
+            {
+                Assert.Equal(param, detail.GetProperty("param").GetString());
+                Assert.Contains(param, detail.GetProperty("message").GetString(), StringComparison.Ordinal);
+            }
+        }
+
+        // The same budget on create (with a name and owner) and in a PATCH.
+        static System.Text.Json.Nodes.JsonObject Body(HttpMethod method, object fields)
+        {
+            var body = JsonSerializer.SerializeToNode(fields)!.AsObject();
+            if (method == HttpMethod.Post)
+            {
+                body["name"] = "n";
+                body["owner"] = "o";
+            }
+            return body;
+        }
+
+        foreach (var (method, path) in new[] { (HttpMethod.Post, "admin/keys"), (HttpMethod.Patch, $"admin/keys/{id}") })
+        {
+            await Expect(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = "fortnight" } }), "budget.period");
+            await Expect(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = "1" } }), "budget.period");
+            await Expect(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = 1 } }), "budget.period");
+            await Expect(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, mode = "strict" } }), "budget.mode");
+            await Expect(400, "unknown_field", method, path, Body(method, new { budget = new { amount = 1, currency = "EUR" } }));
+            await Expect(400, "invalid_request", method, path, Body(method, new { budget = new { amount = "ten" } }));
+            await Expect(400, "invalid_request", method, path, Body(method, new { budget = new { tokens = 1.5 } }));
+            await Expect(400, "invalid_request", method, path, Body(method, new { budget = 10 }));
+            await Expect(422, "invalid_limit", method, path, Body(method, new { budget = new { amount = -1 } }));
+            await Expect(422, "invalid_limit", method, path, Body(method, new { budget = new { tokens = -5 } }));
+            await Expect(422, "invalid_limit", method, path, Body(method, new { budget = new { period = "day" } }));
+            await Expect(422, "invalid_limit", method, path, Body(method, new { monthly_budget_usd = -1 }));
+            await Expect(400, "conflicting_fields", method, path, Body(method, new { budget = new { amount = 1 }, monthly_budget_usd = 1 }));
+        }
+
+        // Nothing above changed the key.
+        var (_, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        Assert.Equal(JsonValueKind.Null, stored.GetProperty("budget").ValueKind);
+        Assert.Equal("test key", stored.GetProperty("name").GetString());
+        var (_, list) = await admin.SendAsync(HttpMethod.Get, "admin/keys?owner=o");
+        Assert.Empty(list.GetProperty("data").EnumerateArray());
     }
 
     [Fact]

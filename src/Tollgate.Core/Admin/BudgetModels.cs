@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+using Tollgate.Quota;
+
+namespace Tollgate.Admin;
+
+/// <summary>
+/// An owner's budget in force, shared by every key of the owner: from configuration (<c>Tollgate:Quota:OwnerBudgets</c>)
+/// or stored through the admin API (a stored one wins). Amounts are in the billing currency (<c>Tollgate:Billing:Currency</c>).
+/// </summary>
+public sealed record OwnerBudgetResponse(string Owner, BudgetResponse Budget, string Source)
+{
+    public static OwnerBudgetResponse From(string owner, Budget budget, bool stored) =>
+        new(owner, BudgetResponse.From(budget), stored ? "stored" : "configuration");
+}
+
+public sealed record OwnerBudgetListResponse(IReadOnlyList<OwnerBudgetResponse> Data);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(OwnerBudgetResponse))]
+[JsonSerializable(typeof(OwnerBudgetListResponse))]
+public sealed partial class BudgetJsonApiContext : JsonSerializerContext;

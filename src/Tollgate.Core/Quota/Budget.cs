@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace Tollgate.Quota;
+
+/// <summary>When a budget starts afresh: each calendar month (the default), day or ISO week in UTC, or never (a credit).</summary>
+public enum BudgetPeriod
+{
+    Month,
+    Day,
+    Week,
+    Credit,
+}
+
+/// <summary>What happens once a budget is used up: refuse requests (402), or serve them and warn.</summary>
+public enum BudgetMode
+{
+    Hard,
+    Soft,
+}
+
+/// <summary>Whose budget: a key's own, or the one all keys of an owner share.</summary>
+public enum BudgetScope
+{
+    Key,
+    Owner,
+}
+
+/// <summary>
+/// A spending limit per period: money in the billing currency (<c>Tollgate:Billing:Currency</c>), tokens, or both.
+/// Either limit may be absent; a budget with neither limits nothing.
+/// </summary>
+public sealed record Budget
+{
+    /// <summary>The most the period may cost, in the billing currency; null for no money limit.</summary>
+    public decimal? Amount { get; set; }
+
+    /// <summary>The most tokens (prompt plus completion) the period may use; null for no token limit.</summary>
+    public long? Tokens { get; set; }
+
+    public BudgetPeriod Period { get; set; } = BudgetPeriod.Month;
+
+    public BudgetMode Mode { get; set; } = BudgetMode.Hard;
+
+    /// <summary>The budget limits something.</summary>
+    public bool IsSet => Amount is not null || Tokens is not null;
+
+    /// <summary>Why this budget cannot be used, or null.</summary>
+    public string? Problem()
+    {
+        if (Amount is < 0)
+        {
+            return "A budget's amount cannot be negative.";
+        }
+        if (Tokens is < 0)
+        {
+            return "A budget's tokens cannot be negative.";
+        }
+        if (!Enum.IsDefined(Period) || !Enum.IsDefined(Mode))
+        {
+            return "A budget's period must be month, day, week or credit, and its mode hard or soft.";
+        }
+        return null;
+    }
+
+    /// <summary>A money budget per calendar month, refused when used up (what <c>monthly_budget_usd</c> set before budgets had periods).</summary>
+    public static Budget Monthly(decimal amount) => new() { Amount = amount };
+
+    /// <summary>The lowercase name used in JSON and messages (<c>month</c>, <c>hard</c>).</summary>
+    public static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    /// <summary>Parses a period or mode name in any case; false for numbers, padded text and unknown names.</summary>
+    public static bool TryParse<T>(string? text, out T value) where T : struct, Enum
+    {
+        value = default;
+        return text is { Length: > 0 } && text.All(char.IsAsciiLetter) && Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value);
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Amount?.ToString(CultureInfo.InvariantCulture) ?? "-"} / {Tokens?.ToString(CultureInfo.InvariantCulture) ?? "-"} tokens per {Name(Period)} ({Name(Mode)})");
+}

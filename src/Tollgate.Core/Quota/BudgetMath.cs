@@ -1,0 +1,62 @@
+namespace Tollgate.Quota;
+
+/// <summary>
+/// What one instance's exchange with a shared budget account decides, as a pure function of the stored account,
+/// the instance's stored lease and its local figures. The instance reports what it spent (moving it from held to
+/// spent), then holds what its requests in flight reserved, plus, when reserving, the request's worst case and a
+/// share of what is left as an allowance for the next requests. Nothing is ever taken past the limit except what
+/// requests really spent beyond their reservation, or what a soft budget lets through.
+/// </summary>
+public static class BudgetMath
+{
+    /// <summary>An instance's side of an exchange.</summary>
+    /// <param name="Unflushed">Spent by finished requests since the last exchange (part of <paramref name="LocalHeld"/>).</param>
+    /// <param name="Reserved">Reserved by requests still in flight.</param>
+    /// <param name="LocalHeld">What the instance's lease holds.</param>
+    /// <param name="Want">The worst case of the request to admit; zero for a flush.</param>
+    /// <param name="Reserve">Admit a request (else only report and renew).</param>
+    /// <param name="ReleaseFree">Give back the unused allowance (idle, window over, or shutting down).</param>
+    public readonly record struct Local(QuotaAmount Unflushed, QuotaAmount Reserved, QuotaAmount LocalHeld, QuotaAmount Want, bool Reserve, bool ReleaseFree);
+
+    /// <summary>The outcome: admitted or not; the budget is over (committed beyond the limit); first time over in this window (log it).</summary>
+    public readonly record struct Outcome(bool Admitted, bool Over, bool FirstOver, bool TokensShort);
+
+    public static QuotaDecision<Outcome> Decide(Budget budget, double allowanceShare, AccountState account, QuotaAmount leaseHeld, Local local)
+    {
+        var spent = account.Spent + local.Unflushed;
+        var others = QuotaAmount.Max(QuotaAmount.Zero, account.Held - leaseHeld);
+        var need = local.Reserved + (local.Reserve ? local.Want : QuotaAmount.Zero);
+        // The most this instance may hold in each limited part, after the others' leases.
+        var moneyRoom = budget.Amount is { } amount ? amount - spent.Money - others.Money : decimal.MaxValue;
+        var tokenRoom = budget.Tokens is { } tokens ? tokens - spent.Tokens - others.Tokens : long.MaxValue;
+        var moneyFits = need.Money <= moneyRoom;
+        var tokensFit = need.Tokens <= tokenRoom;
+        var fits = moneyFits && tokensFit;
+
+        QuotaAmount held;
+        var admitted = false;
+        if (local.Reserve && (fits || budget.Mode == BudgetMode.Soft))
+        {
+            admitted = true;
+            held = fits
+                ? new QuotaAmount(
+                    budget.Amount is null ? need.Money : need.Money + (moneyRoom - need.Money) * (decimal)allowanceShare,
+                    budget.Tokens is null ? need.Tokens : need.Tokens + (long)Math.Floor((tokenRoom - need.Tokens) * allowanceShare))
+                : need;
+        }
+        else
+        {
+            // Report and renew: keep the unused allowance unless giving it back, never hold less than is in flight,
+            // and never more than the budget has room for (it may have been lowered, or others spent it).
+            var keep = local.ReleaseFree ? local.Reserved : QuotaAmount.Max(local.Reserved, local.LocalHeld - local.Unflushed);
+            held = new QuotaAmount(
+                budget.Amount is null ? local.Reserved.Money : Math.Min(keep.Money, Math.Max(local.Reserved.Money, moneyRoom)),
+                budget.Tokens is null ? local.Reserved.Tokens : Math.Min(keep.Tokens, Math.Max(local.Reserved.Tokens, tokenRoom)));
+        }
+        held = QuotaAmount.Max(QuotaAmount.Zero, held);
+        var over = !fits || (budget.Amount is { } limit && spent.Money > limit) || (budget.Tokens is { } tokenLimit && spent.Tokens > tokenLimit);
+        var firstOver = over && !account.Warned;
+        var stored = new AccountState(spent, others + held, account.Warned || over);
+        return new QuotaDecision<Outcome>(stored, held, new Outcome(admitted, over, firstOver, !tokensFit && moneyFits));
+    }
+}

@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tollgate.Storage;
+
+namespace Tollgate.Quota;
+
+/// <summary>
+/// Owner budgets in force: configuration's (<c>Tollgate:Quota:OwnerBudgets</c>) with those stored through the admin API
+/// over them, re-read every <c>BudgetRefreshInterval</c> and at once on this instance after a change. Loaded before
+/// the host serves; until stored ones could be read, <see cref="Loaded"/> is false and budgets refuse (503) rather than
+/// let an owner spend past a budget nobody could read.
+/// </summary>
+public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimeProvider time, ILogger<OwnerBudgets> logger, OwnerBudgetStore? store = null) : IHostedService
+{
+    private readonly QuotaOptions _options = options.Value;
+    private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private volatile Snapshot _snapshot = new(new Dictionary<string, Budget>(options.Value.OwnerBudgets, StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), store is null, long.MinValue);
+    private int _refreshing;
+
+    /// <summary>The stored owner budgets have been read (always true without storage).</summary>
+    public bool Loaded => _snapshot.StoredLoaded;
+
+    /// <summary>The owner's budget, or null when it has none.</summary>
+    public Budget? For(string owner)
+    {
+        var snapshot = _snapshot;
+        RefreshIfStale(snapshot);
+        return owner.Length > 0 && snapshot.Budgets.TryGetValue(owner, out var budget) && budget.IsSet ? budget : null;
+    }
+
+    /// <summary>Every owner budget in force, by owner, and whether it was stored through the admin API.</summary>
+    public IEnumerable<(string Owner, Budget Budget, bool Stored)> All()
+    {
+        var snapshot = _snapshot;
+        return snapshot.Budgets.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => (b.Key, b.Value, snapshot.Stored.Contains(b.Key)));
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (TableStorage.IsOutage(e))
+        {
+            LogRefreshFailed(logger, e.GetType().Name);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Reads the stored owner budgets now and puts them in force over configuration's.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        if (store is null)
+        {
+            return;
+        }
+        await _refreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var stored = await store.ReadAllAsync(cancellationToken).ConfigureAwait(false);
+            var budgets = new Dictionary<string, Budget>(_options.OwnerBudgets, StringComparer.Ordinal);
+            foreach (var (owner, budget) in stored)
+            {
+                budgets[owner] = budget;
+            }
+            _snapshot = new Snapshot(budgets, stored.Keys.ToHashSet(StringComparer.Ordinal), true, time.GetTimestamp());
+        }
+        finally
+        {
+            _refreshGate.Release();
+        }
+    }
+
+    /// <summary>Stores an owner's budget (replacing theirs) and puts it in force here at once.</summary>
+    public async Task SetAsync(string owner, Budget budget, CancellationToken cancellationToken)
+    {
+        var target = store ?? throw new InvalidOperationException("Stored owner budgets need Tollgate:Storage.");
+        await target.SaveAsync(owner, budget, cancellationToken).ConfigureAwait(false);
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes an owner's stored budget (configuration's, if any, applies again); false when there was none.</summary>
+    public async Task<bool> DeleteAsync(string owner, CancellationToken cancellationToken)
+    {
+        var target = store ?? throw new InvalidOperationException("Stored owner budgets need Tollgate:Storage.");
+        var deleted = await target.DeleteAsync(owner, cancellationToken).ConfigureAwait(false);
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    private void RefreshIfStale(Snapshot snapshot)
+    {
+        if (store is null || (snapshot.LoadedAt != long.MinValue && time.GetElapsedTime(snapshot.LoadedAt) < _options.BudgetRefreshInterval)
+            || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        {
+            return;
+        }
+        _ = RefreshInBackgroundAsync();
+    }
+
+    private async Task RefreshInBackgroundAsync()
+    {
+        try
+        {
+            await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (TableStorage.IsOutage(e))
+        {
+            LogRefreshFailed(logger, e.GetType().Name);
+            _snapshot = _snapshot with { LoadedAt = time.GetTimestamp() };
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
+
+    private sealed record Snapshot(Dictionary<string, Budget> Budgets, HashSet<string> Stored, bool StoredLoaded, long LoadedAt);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Stored owner budgets could not be read ({Error}); the budgets in force stay until the next try")]
+    private static partial void LogRefreshFailed(ILogger logger, string error);
+}

@@ -1,0 +1,416 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tollgate.Billing;
+using Tollgate.Diagnostics;
+using Tollgate.Errors;
+using Tollgate.Keys;
+using Tollgate.Storage;
+
+namespace Tollgate.Quota;
+
+/// <summary>
+/// Enforces key and owner budgets across instances. Each instance keeps, per budget window, a local allowance
+/// taken from the shared account (<see cref="IQuotaStore"/>) and a lease that says how much it holds. A request
+/// reserves its worst case from the allowance in memory; only when the allowance cannot cover it does the
+/// instance go to the shared account (one ETag-guarded exchange, <see cref="BudgetMath"/>), which near the limit is
+/// once per request. Finished requests settle to their real cost locally; every <c>FlushInterval</c> the
+/// instance reports what was spent and renews its leases. Leases of instances that died are released by
+/// <see cref="ReleaseExpiredLeasesAsync"/> (the aggregation timer).
+/// </summary>
+public sealed partial class QuotaAccounts(
+    IQuotaStore store,
+    OwnerBudgets owners,
+    IOptions<QuotaOptions> options,
+    IOptions<BillingOptions> billing,
+    TimeProvider time,
+    ILogger<QuotaAccounts> logger,
+    TollgateMetrics metrics) : BackgroundService
+{
+    private readonly QuotaOptions _options = options.Value;
+    private readonly string _currency = billing.Value.Currency;
+    private readonly ConcurrentDictionary<QuotaAccountId, LocalAccount> _accounts = new();
+
+    /// <summary>This instance's name on its leases.</summary>
+    public string Instance { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>The key's budget and its owner's, when either has one (cheap: no I/O).</summary>
+    public (Budget? Key, Budget? Owner) BudgetsOf(ApiKey key) =>
+        (key.Budget is { IsSet: true } own ? own : null, key.Owner.Length > 0 ? owners.For(key.Owner) : null);
+
+    /// <summary>Stored owner budgets could be read (else budgets refuse with 503 rather than guess).</summary>
+    public bool OwnerBudgetsLoaded => owners.Loaded;
+
+    /// <summary>
+    /// Reserves <paramref name="worstCase"/> against the key's budget and then its owner's. Returns the refusal (402 when a
+    /// hard budget has no room, 503 when the shared account cannot be reached for a hard one) with nothing reserved, or
+    /// null with <paramref name="hold"/> to settle when the request ends.
+    /// </summary>
+    public async ValueTask<ApiError?> ReserveAsync(ApiKey key, Budget? keyBudget, Budget? ownerBudget, QuotaAmount worstCase, BudgetHold hold, CancellationToken cancellationToken)
+    {
+        hold.WorstCase = worstCase;
+        if (keyBudget is not null)
+        {
+            var (reservation, refusal) = await ReserveAsync(BudgetScope.Key, key.Id, keyBudget, worstCase, cancellationToken).ConfigureAwait(false);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+            hold.KeyReservation = reservation;
+        }
+        if (ownerBudget is not null)
+        {
+            var (reservation, refusal) = await ReserveAsync(BudgetScope.Owner, key.Owner, ownerBudget, worstCase, cancellationToken).ConfigureAwait(false);
+            if (refusal is not null)
+            {
+                Settle(hold, QuotaAmount.Zero);
+                return refusal;
+            }
+            hold.OwnerReservation = reservation;
+        }
+        hold.OverScopes = (hold.KeyReservation?.Over, hold.OwnerReservation?.Over) switch
+        {
+            (true, true) => "key, owner",
+            (true, _) => "key",
+            (_, true) => "owner",
+            _ => null,
+        };
+        return null;
+    }
+
+    /// <summary>Settles a request's reservations to what it really cost (zero for one that never reached a model).</summary>
+    public void Settle(BudgetHold hold, QuotaAmount actual)
+    {
+        foreach (var reservation in (ReadOnlySpan<Reservation?>)[hold.KeyReservation, hold.OwnerReservation])
+        {
+            if (reservation is { } r)
+            {
+                lock (r.Account.Gate)
+                {
+                    r.Account.Reserved -= r.Amount;
+                    r.Account.Unflushed += actual;
+                }
+            }
+        }
+        hold.KeyReservation = null;
+        hold.OwnerReservation = null;
+    }
+
+    /// <summary>The shared account of a key's or owner's budget in the window that contains now, as stored (null when never used).</summary>
+    public Task<AccountState?> ReadAsync(BudgetScope scope, string subject, Budget budget, CancellationToken cancellationToken) =>
+        store.ReadAsync(new QuotaAccountId(scope, subject, BudgetWindow.Of(budget.Period, time.GetUtcNow())), cancellationToken);
+
+    /// <summary>Gives back what the leases of dead (or stalled) instances held; returns how many were released.</summary>
+    public async Task<int> ReleaseExpiredLeasesAsync(CancellationToken cancellationToken)
+    {
+        var released = await store.ReleaseExpiredLeasesAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (released > 0)
+        {
+            LogLeasesReleased(logger, released);
+        }
+        return released;
+    }
+
+    private async ValueTask<(Reservation?, ApiError?)> ReserveAsync(BudgetScope scope, string subject, Budget budget, QuotaAmount want, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var id = new QuotaAccountId(scope, subject, BudgetWindow.Of(budget.Period, now));
+        while (true)
+        {
+            var account = _accounts.GetOrAdd(id, static id => new LocalAccount(id));
+            lock (account.Gate)
+            {
+                if (account.Retired)
+                {
+                    continue;
+                }
+                account.Budget = budget;
+                account.LastUsed = now;
+                if (!account.IoBusy && (account.FitsFree(want, budget) || (budget.Mode == BudgetMode.Soft && account.KnownOver)))
+                {
+                    account.Reserved += want;
+                    return (Served(account, budget, want, account.KnownOver && budget.Mode == BudgetMode.Soft), null);
+                }
+                if (budget.Mode == BudgetMode.Hard && now < account.RefuseUntil && !account.FitsRoom(want, budget))
+                {
+                    // Refused a moment ago and still no room: refuse again without asking storage (a client retrying
+                    // in a loop must not turn into a storage round trip per retry). Room freed elsewhere counts within FlushInterval.
+                    metrics.BudgetExceeded(id.Scope, budget.Mode, served: false);
+                    return (null, Refusal(id, budget, account.Room, want, account.FitsRoomMoney(want, budget)));
+                }
+            }
+            return await ReserveSharedAsync(account, budget, want, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The allowance cannot cover the request: exchange with the shared account, one exchange per account at a time.</summary>
+    private async ValueTask<(Reservation?, ApiError?)> ReserveSharedAsync(LocalAccount account, Budget budget, QuotaAmount want, CancellationToken cancellationToken)
+    {
+        await account.Io.WaitAsync(cancellationToken).ConfigureAwait(false);
+        BudgetMath.Local local;
+        try
+        {
+            lock (account.Gate)
+            {
+                if (account.FitsFree(want, budget))
+                {
+                    // Another request refilled the allowance while this one waited.
+                    account.Reserved += want;
+                    return (Served(account, budget, want, over: false), null);
+                }
+                account.IoBusy = true;
+                local = new BudgetMath.Local(account.Unflushed, account.Reserved, account.Held, want, Reserve: true, ReleaseFree: false);
+            }
+            QuotaDecision<BudgetMath.Outcome> decision;
+            try
+            {
+                decision = await ExchangeAsync(account, budget, local, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (TableStorage.IsOutage(e))
+            {
+                LogAccountUnreachable(logger, account.Id.Scope, e.GetType().Name);
+                if (budget.Mode == BudgetMode.Soft)
+                {
+                    lock (account.Gate)
+                    {
+                        account.Reserved += want;
+                    }
+                    return (Served(account, budget, want, over: false), null);
+                }
+                return (null, ApiErrors.QuotaUnavailable);
+            }
+            var outcome = decision.Result;
+            if (outcome.FirstOver)
+            {
+                LogBudgetReached(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key, Budget.Name(budget.Mode));
+            }
+            lock (account.Gate)
+            {
+                if (outcome.Admitted)
+                {
+                    account.Reserved += want;
+                }
+                else
+                {
+                    account.RefuseUntil = time.GetUtcNow() + _options.FlushInterval;
+                }
+            }
+            if (!outcome.Admitted)
+            {
+                metrics.BudgetExceeded(account.Id.Scope, budget.Mode, served: false);
+                return (null, Refusal(account.Id, budget, account.Room, want, outcome.TokensShort));
+            }
+            return (Served(account, budget, want, outcome.Over), null);
+        }
+        finally
+        {
+            lock (account.Gate)
+            {
+                account.IoBusy = false;
+            }
+            account.Io.Release();
+        }
+    }
+
+    /// <summary>One exchange with the shared account; applies its result to the local figures.</summary>
+    private async Task<QuotaDecision<BudgetMath.Outcome>> ExchangeAsync(LocalAccount account, Budget budget, BudgetMath.Local local, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var share = _options.AllowanceShare;
+        var decision = await store.ExchangeAsync(account.Id, Instance, now + _options.LeaseDuration,
+            (state, leaseHeld) => BudgetMath.Decide(budget, share, state, leaseHeld, local), cancellationToken).ConfigureAwait(false);
+        lock (account.Gate)
+        {
+            account.Unflushed -= local.Unflushed;
+            account.Held = decision.LeaseHeld;
+            account.KnownOver = decision.Result.Over;
+            account.RenewAt = now + _options.LeaseDuration / 3;
+            // The most this instance could hold as of this exchange: the limit less what was spent and what the others hold.
+            account.Room = new QuotaAmount(
+                (budget.Amount ?? decimal.MaxValue / 2) - decision.Account.Spent.Money - (decision.Account.Held.Money - decision.LeaseHeld.Money),
+                (budget.Tokens ?? long.MaxValue / 2) - decision.Account.Spent.Tokens - (decision.Account.Held.Tokens - decision.LeaseHeld.Tokens));
+        }
+        return decision;
+    }
+
+    private Reservation Served(LocalAccount account, Budget budget, QuotaAmount want, bool over)
+    {
+        if (over)
+        {
+            metrics.BudgetExceeded(account.Id.Scope, budget.Mode, served: true);
+        }
+        return new Reservation(account, want, over);
+    }
+
+    /// <summary>The 402 for a hard budget without room: whose budget, its period and limit, what is left (<paramref name="room"/>), and when it resets.</summary>
+    private ApiError Refusal(QuotaAccountId id, Budget budget, QuotaAmount room, QuotaAmount want, bool tokensShort)
+    {
+        var whose = id.Scope == BudgetScope.Key ? "This key's" : $"The budget of owner '{ApiErrors.Truncate(id.Subject, 64)}' (all its keys):";
+        var period = budget.Period switch
+        {
+            BudgetPeriod.Day => "daily",
+            BudgetPeriod.Week => "weekly",
+            BudgetPeriod.Credit => "credit",
+            _ => "monthly",
+        };
+        var detail = tokensShort
+            ? string.Create(CultureInfo.InvariantCulture, $"{period} budget of {budget.Tokens} tokens has {Math.Max(0, room.Tokens)} left, and this request may use up to {want.Tokens}")
+            : string.Create(CultureInfo.InvariantCulture, $"{period} budget of {Money(budget.Amount ?? 0)} {_currency} has {Money(Math.Max(0, room.Money))} {_currency} left, and this request may cost up to {Money(want.Money)} {_currency}");
+        var reset = id.Window.End is null ? "It is a credit that does not reset." : $"It {id.Window.ResetText}.";
+        return ApiErrors.InsufficientQuota($"{whose} {detail}. {reset} Ask for less output with max_completion_tokens, or ask the gateway's administrator to raise the budget.");
+    }
+
+    private static string Money(decimal value) => Math.Round(value, 6, MidpointRounding.AwayFromZero).ToString("0.00####", CultureInfo.InvariantCulture);
+
+    /// <summary>Reports spending and renews leases every <c>FlushInterval</c>; on stop, reports and gives back every unused allowance.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.FlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await FlushAsync(final: false, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: StopAsync flushes once more.
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await FlushAsync(final: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reports what finished requests spent, renews leases, and gives back allowances that sat idle, belong to a window
+    /// that ended, or (<paramref name="final"/>) all of them. Accounts left holding nothing are forgotten.
+    /// </summary>
+    public async Task FlushAsync(bool final, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var account in _accounts.Values)
+        {
+            BudgetMath.Local local;
+            Budget budget;
+            bool release;
+            if (!account.Io.Wait(0, CancellationToken.None))
+            {
+                continue; // A request is exchanging with this account right now; it reports too.
+            }
+            try
+            {
+                lock (account.Gate)
+                {
+                    var ended = account.Id.Window.HasEnded(now);
+                    release = final || ended || now - account.LastUsed >= _options.IdleRelease;
+                    var due = final || !account.Unflushed.IsZero || (!account.Held.IsZero && now >= account.RenewAt) || (release && account.Held != account.Reserved);
+                    if (!due || account.Budget is null)
+                    {
+                        if (release && account.Held.IsZero && account.Reserved.IsZero && account.Unflushed.IsZero)
+                        {
+                            account.Retired = true;
+                            _accounts.TryRemove(account.Id, out _);
+                        }
+                        continue;
+                    }
+                    budget = account.Budget;
+                    account.IoBusy = true;
+                    local = new BudgetMath.Local(account.Unflushed, account.Reserved, account.Held, QuotaAmount.Zero, Reserve: false, ReleaseFree: release);
+                }
+                try
+                {
+                    var decision = await ExchangeAsync(account, budget, local, cancellationToken).ConfigureAwait(false);
+                    if (decision.Result.FirstOver)
+                    {
+                        LogBudgetReached(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key, Budget.Name(budget.Mode));
+                    }
+                }
+                catch (Exception e) when (TableStorage.IsOutage(e))
+                {
+                    // Keep the figures; the next flush reports them. The lease lasts LeaseDuration meanwhile.
+                    LogAccountUnreachable(logger, account.Id.Scope, e.GetType().Name);
+                }
+                lock (account.Gate)
+                {
+                    account.IoBusy = false;
+                    if (release && account.Held.IsZero && account.Reserved.IsZero && account.Unflushed.IsZero)
+                    {
+                        account.Retired = true;
+                        _accounts.TryRemove(account.Id, out _);
+                    }
+                }
+            }
+            finally
+            {
+                account.Io.Release();
+            }
+        }
+    }
+
+    /// <summary>One request's reservation against one account.</summary>
+    internal sealed record Reservation(LocalAccount Account, QuotaAmount Amount, bool Over);
+
+    /// <summary>This instance's side of one shared account. Figures change under <see cref="Gate"/>; exchanges one at a time under <see cref="Io"/>.</summary>
+    internal sealed class LocalAccount(QuotaAccountId id)
+    {
+        public Lock Gate { get; } = new();
+        public SemaphoreSlim Io { get; } = new(1, 1);
+        public QuotaAccountId Id { get; } = id;
+        public Budget? Budget { get; set; }
+
+        /// <summary>An exchange is under way: its figures are about to change, so requests wait for it.</summary>
+        public bool IoBusy { get; set; }
+
+        /// <summary>What this instance's lease holds in the shared account.</summary>
+        public QuotaAmount Held { get; set; }
+
+        /// <summary>Reserved by requests in flight.</summary>
+        public QuotaAmount Reserved { get; set; }
+
+        /// <summary>Spent by finished requests, not yet reported.</summary>
+        public QuotaAmount Unflushed { get; set; }
+
+        public DateTimeOffset LastUsed { get; set; }
+        public DateTimeOffset RenewAt { get; set; }
+
+        /// <summary>The last exchange found the budget over its limit (a soft budget then serves without asking again).</summary>
+        public bool KnownOver { get; set; }
+
+        /// <summary>Forgotten by the instance: a request that finds it gets a fresh one.</summary>
+        public bool Retired { get; set; }
+
+        /// <summary>A hard budget refused a request: until then, requests the last known room cannot cover are refused without asking storage.</summary>
+        public DateTimeOffset RefuseUntil { get; set; }
+
+        /// <summary>The most this instance could hold as of the last exchange: the limit less what was spent and what other instances hold.</summary>
+        public QuotaAmount Room { get; set; }
+
+        /// <summary>The last known room covers the requests in flight and <paramref name="want"/> in every part the budget limits.</summary>
+        public bool FitsRoom(QuotaAmount want, Budget budget) => FitsRoomMoney(want, budget) && (budget.Tokens is null || Reserved.Tokens + want.Tokens <= Room.Tokens);
+
+        /// <summary>The last known room covers the money part (so a refusal is for tokens).</summary>
+        public bool FitsRoomMoney(QuotaAmount want, Budget budget) => budget.Amount is null || Reserved.Money + want.Money <= Room.Money;
+
+        /// <summary>The unused allowance covers <paramref name="want"/> in every part the budget limits.</summary>
+        public bool FitsFree(QuotaAmount want, Budget budget)
+        {
+            var free = Held - Reserved - Unflushed;
+            return (budget.Amount is null || free.Money >= want.Money) && (budget.Tokens is null || free.Tokens >= want.Tokens);
+        }
+    }
+
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Warning, Message = "The {Scope} budget of {Subject} is used up for {Window} ({Mode}); logged once per window")]
+    private static partial void LogBudgetReached(ILogger logger, BudgetScope scope, string subject, string window, string mode);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "A {Scope} budget account could not be reached ({Error})")]
+    private static partial void LogAccountUnreachable(ILogger logger, BudgetScope scope, string error);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Released {Count} budget leases of instances that stopped renewing them")]
+    private static partial void LogLeasesReleased(ILogger logger, int count);
+}

@@ -1,0 +1,203 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Tollgate.Storage;
+
+namespace Tollgate.Quota;
+
+/// <summary>
+/// Budget accounts in the quotas table, shared by every instance on one storage account. An exchange reads the
+/// account row and this instance's lease row in one query, and writes both in one entity-group transaction
+/// guarded by their ETags: when another instance wrote either in between, the whole exchange is tried again
+/// with what it wrote, so no update is ever lost. Money is stored as invariant decimal strings, exactly.
+/// </summary>
+public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
+{
+    private const int MaxAttempts = 64;
+
+    private readonly TableClient _table = storage.Quotas;
+
+    public async Task<QuotaDecision<T>> ExchangeAsync<T>(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+        Func<AccountState, QuotaAmount, QuotaDecision<T>> decide, CancellationToken cancellationToken)
+    {
+        var leaseRow = account.LeaseRow(instance);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                TableEntity? accountEntity = null, leaseEntity = null;
+                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {account.Partition} and (RowKey eq {account.AccountRow} or RowKey eq {leaseRow})");
+                await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+                {
+                    if (row.RowKey == account.AccountRow)
+                    {
+                        accountEntity = row;
+                    }
+                    else
+                    {
+                        leaseEntity = row;
+                    }
+                }
+                var state = accountEntity is null ? AccountState.Empty : ReadAccount(accountEntity);
+                var leaseHeld = leaseEntity is null ? QuotaAmount.Zero : ReadAmount(leaseEntity, "Held");
+                var decision = decide(state, leaseHeld);
+
+                var actions = new List<TableTransactionAction>(2);
+                var newAccount = WriteAccount(account, decision.Account);
+                actions.Add(accountEntity is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, newAccount)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, newAccount, accountEntity.ETag));
+                if (!decision.LeaseHeld.IsZero)
+                {
+                    var newLease = new TableEntity(account.Partition, leaseRow) { ["Expires"] = leaseExpires, ["Instance"] = instance };
+                    WriteAmount(newLease, "Held", decision.LeaseHeld);
+                    actions.Add(leaseEntity is null
+                        ? new TableTransactionAction(TableTransactionActionType.Add, newLease)
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, newLease, leaseEntity.ETag));
+                }
+                else if (leaseEntity is not null)
+                {
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, leaseEntity, leaseEntity.ETag));
+                }
+                await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                return decision;
+            }
+            catch (RequestFailedException e) when (e.Status is 404 && attempt < MaxAttempts)
+            {
+                await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                // Another instance wrote the account (or created it) first: read what it wrote and decide again.
+                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<AccountState?> ReadAsync(QuotaAccountId account, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var row = await _table.GetEntityIfExistsAsync<TableEntity>(account.Partition, account.AccountRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return row.HasValue && row.Value is { } entity ? ReadAccount(entity) : null;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task<int> ReleaseExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var expired = new List<TableEntity>();
+        try
+        {
+            var filter = TableClient.CreateQueryFilter($"RowKey ge {"l-"} and RowKey lt {"l."} and Expires lt {now}");
+            await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                expired.Add(row);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return 0;
+        }
+        var released = 0;
+        foreach (var lease in expired)
+        {
+            if (await ReleaseAsync(lease, now, cancellationToken).ConfigureAwait(false))
+            {
+                released++;
+            }
+        }
+        return released;
+    }
+
+    /// <summary>Takes what one expired lease held off its account and removes the lease, unless its instance renewed it meanwhile.</summary>
+    private async Task<bool> ReleaseAsync(TableEntity lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var accountRow = "a-" + WindowOfLease(lease.RowKey);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var account = await _table.GetEntityIfExistsAsync<TableEntity>(lease.PartitionKey, accountRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var held = ReadAmount(lease, "Held");
+                var actions = new List<TableTransactionAction>(2) { new(TableTransactionActionType.Delete, lease, lease.ETag) };
+                if (account.HasValue && account.Value is { } entity)
+                {
+                    var state = ReadAccount(entity);
+                    var updated = state with { Held = QuotaAmount.Max(QuotaAmount.Zero, state.Held - held) };
+                    var row = new TableEntity(entity.PartitionKey, entity.RowKey);
+                    foreach (var (name, value) in entity)
+                    {
+                        if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+                        {
+                            row[name] = value;
+                        }
+                    }
+                    WriteState(row, updated);
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, entity.ETag));
+                }
+                await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                // The lease or its account changed: read the lease again; its instance may have renewed it.
+                var fresh = await _table.GetEntityIfExistsAsync<TableEntity>(lease.PartitionKey, lease.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (!fresh.HasValue || fresh.Value is not { } renewed || renewed.GetDateTimeOffset("Expires") is not { } expires || expires >= now)
+                {
+                    return false;
+                }
+                lease = renewed;
+                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>The window key in a lease row <c>l-{window}-{instance}</c>.</summary>
+    private static string WindowOfLease(string rowKey)
+    {
+        var end = rowKey.LastIndexOf('-');
+        return end > 2 ? rowKey[2..end] : "";
+    }
+
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(100, 5 * attempt) + 1));
+
+    private static AccountState ReadAccount(TableEntity row) =>
+        new(ReadAmount(row, "Spent"), ReadAmount(row, "Held"), row.GetBoolean("Warned") ?? false);
+
+    private static TableEntity WriteAccount(QuotaAccountId account, AccountState state)
+    {
+        var row = new TableEntity(account.Partition, account.AccountRow)
+        {
+            ["Scope"] = account.Scope.ToString(),
+            ["Subject"] = account.Subject,
+            ["Window"] = account.Window.Key,
+        };
+        WriteState(row, state);
+        return row;
+    }
+
+    private static void WriteState(TableEntity row, AccountState state)
+    {
+        WriteAmount(row, "Spent", state.Spent);
+        WriteAmount(row, "Held", state.Held);
+        row["Warned"] = state.Warned;
+    }
+
+    private static QuotaAmount ReadAmount(TableEntity row, string name) => new(
+        decimal.TryParse(row.GetString(name), NumberStyles.Number, CultureInfo.InvariantCulture, out var money) ? money : 0m,
+        row.GetInt64(name + "Tokens") ?? 0);
+
+    private static void WriteAmount(TableEntity row, string name, QuotaAmount amount)
+    {
+        row[name] = amount.Money.ToString(CultureInfo.InvariantCulture);
+        row[name + "Tokens"] = amount.Tokens;
+    }
+}
