@@ -19,6 +19,7 @@ public class HandlerBenchmarks
 {
     private const string Key = "tg-bench-0000000000000000-loadtestkeyloadtestkeyloadtestkey";
     private const string LimitedKey = "tg-bench-limited-00000000-loadtestkeyloadtestkeyloadtestkey";
+    private const string BudgetedKey = "tg-bench-budgeted-0000000-loadtestkeyloadtestkeyloadtestkey";
     private ServiceProvider _services = null!;
     private ChatCompletionsHandler _handler = null!;
     private byte[] _plainBody = [];
@@ -39,6 +40,13 @@ public class HandlerBenchmarks
             ["Tollgate:Keys:1:Key"] = LimitedKey,
             ["Tollgate:Keys:1:RequestsPerMinute"] = "1000000000",
             ["Tollgate:Keys:1:TokensPerMinute"] = "1000000000000",
+            // A key with its own budget and its owner's, both far from their limits: reservations come out of the
+            // instance's allowance in memory, so this is the cost of counting the prompt and reserving and settling twice.
+            ["Tollgate:Keys:2:Id"] = "bench-budgeted",
+            ["Tollgate:Keys:2:Key"] = BudgetedKey,
+            ["Tollgate:Keys:2:Owner"] = "bench-team",
+            ["Tollgate:Keys:2:Budget:Amount"] = "1000000000",
+            ["Tollgate:Quota:OwnerBudgets:bench-team:Amount"] = "1000000000",
             ["Tollgate:Billing:Prices:0:Model"] = "bench",
             ["Tollgate:Billing:Prices:0:InputPerMillion"] = "0.15",
             ["Tollgate:Billing:Prices:0:OutputPerMillion"] = "0.60",
@@ -68,6 +76,9 @@ public class HandlerBenchmarks
 
     [Benchmark(Description = "handler, non-streaming, key with rate limits")]
     public Task NonStreamingRateLimited() => _handler.HandleAsync(NewContext(_plainBody, LimitedKey));
+
+    [Benchmark(Description = "handler, non-streaming, key and owner with budgets")]
+    public Task NonStreamingBudgeted() => _handler.HandleAsync(NewContext(_plainBody, BudgetedKey));
 
     private static DefaultHttpContext NewContext(byte[] body, string key = Key)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tollgate.Errors;
 using Tollgate.Keys;
+using Tollgate.Quota;
 using Tollgate.Storage;
 
 namespace Tollgate.Billing;
@@ -12,7 +13,7 @@ namespace Tollgate.Billing;
 /// <c>GET /v1/usage</c> (and <c>/api/v1/usage</c>) with the client key itself: what that key has used and spent this
 /// month, as rolled up so far. A key sees only its own usage.
 /// </summary>
-public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<BillingOptions> options, IServiceProvider services, TimeProvider time)
+public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<BillingOptions> options, IServiceProvider services, QuotaAccounts quotas, TimeProvider time)
 {
     private static readonly ApiError Unavailable =
         new(503, "server_error", "usage_unavailable", "Usage is kept in Table Storage, which this gateway is not configured with.");
@@ -35,10 +36,20 @@ public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<
         var month = BillingPeriod.Of(PeriodKind.Month, time.GetUtcNow());
         Rollup? rollup;
         DateTimeOffset? asOf;
+        var budgets = new List<BudgetUsageResponse>(2);
         try
         {
             rollup = await store.GetAsync(RollupScope.Key, key.Id, month, context.RequestAborted).ConfigureAwait(false);
             (asOf, _) = await store.ReadWatermarkAsync(context.RequestAborted).ConfigureAwait(false);
+            var (keyBudget, ownerBudget) = quotas.BudgetsOf(key);
+            if (keyBudget is not null)
+            {
+                budgets.Add(DescribeBudget(BudgetScope.Key, keyBudget, await quotas.DescribeAsync(BudgetScope.Key, key.Id, keyBudget, context.RequestAborted).ConfigureAwait(false)));
+            }
+            if (ownerBudget is not null)
+            {
+                budgets.Add(DescribeBudget(BudgetScope.Owner, ownerBudget, await quotas.DescribeAsync(BudgetScope.Owner, key.Owner, ownerBudget, context.RequestAborted).ConfigureAwait(false)));
+            }
         }
         catch (Exception e) when (TableStorage.IsOutage(e))
         {
@@ -47,22 +58,33 @@ public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<
             return;
         }
 
-        var body = Describe(key, month, rollup ?? new Rollup { Scope = RollupScope.Key, Id = key.Id, Period = month }, options.Value.Currency, asOf);
+        var body = Describe(key, month, rollup ?? new Rollup { Scope = RollupScope.Key, Id = key.Id, Period = month }, options.Value.Currency, asOf, budgets);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(context.Response.Body, body, KeyUsageJsonContext.Default.KeyUsageResponse, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>The response for a key's month; pure, so its shape is tested without a server.</summary>
-    public static KeyUsageResponse Describe(ApiKey key, BillingPeriod month, Rollup rollup, string currency, DateTimeOffset? asOf)
+    public static KeyUsageResponse Describe(ApiKey key, BillingPeriod month, Rollup rollup, string currency, DateTimeOffset? asOf, IReadOnlyList<BudgetUsageResponse> budgets)
     {
         var total = rollup.Total;
-        var budget = key.Budget?.Amount is { } monthly ? new BudgetResponse(monthly, Math.Max(0, monthly - total.Cost)) : null;
         return new KeyUsageResponse(
-            "usage", key.Id, key.Owner, new UsagePeriodResponse(month.Start, month.End, month.End), currency, total.Cost, budget,
+            "usage", key.Id, key.Owner, new UsagePeriodResponse(month.Start, month.End, month.End), currency, total.Cost, budgets,
             new LimitsResponse(key.RequestsPerMinute, key.TokensPerMinute), total.Requests, total.Errors, Tokens(total), total.UnpricedRequests,
             rollup.Models.Select(m => new ModelUsageResponse(m.Key, m.Value.Requests, m.Value.Errors, Tokens(m.Value), m.Value.Cost, m.Value.UnpricedRequests)).ToList(),
             asOf);
+    }
+
+    /// <summary>A budget's limits and its window's account, for the response; pure.</summary>
+    public static BudgetUsageResponse DescribeBudget(BudgetScope scope, Budget budget, (BudgetWindow Window, AccountState Account) current)
+    {
+        var (window, account) = current;
+        return new BudgetUsageResponse(
+            Budget.Name(scope), Budget.Name(budget.Period), Budget.Name(budget.Mode),
+            window.End is null ? null : window.Start, window.End, budget.Amount, budget.Tokens,
+            account.Spent.Money, account.Spent.Tokens, account.Held.Money, account.Held.Tokens,
+            budget.Amount is { } amount ? Math.Max(0, amount - account.Spent.Money) : null,
+            budget.Tokens is { } tokens ? Math.Max(0, tokens - account.Spent.Tokens) : null);
     }
 
     private static TokensResponse Tokens(UsageTotals t) =>

@@ -4,7 +4,7 @@ namespace Tollgate.Billing;
 
 /// <summary>
 /// <c>GET /v1/usage</c>: the calling key's spend and tokens in the current calendar month (UTC), by model, with its
-/// budget and limits and when the period resets. Figures are those rolled up by <see cref="AsOf"/>.
+/// budgets and limits and when the period resets. Spend and tokens are those rolled up by <see cref="AsOf"/>; budgets are live.
 /// </summary>
 public sealed record KeyUsageResponse(
     string Object,
@@ -13,7 +13,7 @@ public sealed record KeyUsageResponse(
     UsagePeriodResponse Period,
     string Currency,
     decimal Spend,
-    BudgetResponse? Budget,
+    IReadOnlyList<BudgetUsageResponse> Budgets,
     LimitsResponse Limits,
     long Requests,
     long Errors,
@@ -24,8 +24,25 @@ public sealed record KeyUsageResponse(
 
 public sealed record UsagePeriodResponse(DateTimeOffset Start, DateTimeOffset End, DateTimeOffset ResetsAt);
 
-/// <summary>The monthly budget and what is left of it (never below zero).</summary>
-public sealed record BudgetResponse(decimal Monthly, decimal Remaining);
+/// <summary>
+/// One budget that applies to the key (its own, and its owner's) in its current window: the limits, what was spent
+/// (live, not rolled up), what is held by requests in flight and instances' allowances, and what is left of the
+/// limits after what was spent (never below zero). <see cref="ResetsAt"/> is null for a credit.
+/// </summary>
+public sealed record BudgetUsageResponse(
+    string Scope,
+    string Period,
+    string Mode,
+    DateTimeOffset? WindowStart,
+    DateTimeOffset? ResetsAt,
+    decimal? Amount,
+    long? Tokens,
+    decimal Spent,
+    long SpentTokens,
+    decimal Held,
+    long HeldTokens,
+    decimal? Remaining,
+    long? RemainingTokens);
 
 /// <summary>Rate limits; null for none.</summary>
 public sealed record LimitsResponse(long? RequestsPerMinute, long? TokensPerMinute);

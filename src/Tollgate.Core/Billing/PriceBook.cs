@@ -14,8 +14,8 @@ public sealed partial class PriceBook(IOptions<BillingOptions> options, TimeProv
 {
     private readonly BillingOptions _options = options.Value;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private StaleRefresher? _refresher;
     private volatile Snapshot _snapshot = new(new PriceList(options.Value.Prices), new HashSet<ModelPrice>(), store is null, long.MinValue);
-    private int _refreshing;
 
     public PriceList Prices => _snapshot.List;
 
@@ -102,31 +102,20 @@ public sealed partial class PriceBook(IOptions<BillingOptions> options, TimeProv
 
     private void RefreshIfStale(Snapshot snapshot)
     {
-        if (store is null || (snapshot.LoadedAt != long.MinValue && time.GetElapsedTime(snapshot.LoadedAt) < _options.PriceRefreshInterval)
-            || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        if (store is not null)
         {
-            return;
+            Refresher.RefreshIfStale(snapshot.LoadedAt);
         }
-        _ = RefreshInBackgroundAsync();
     }
 
-    private async Task RefreshInBackgroundAsync()
+    /// <summary>Keeps what is in force after a failed background read, until the next interval.</summary>
+    private void RefreshFailed(Exception e)
     {
-        try
-        {
-            await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (TableStorage.IsOutage(e))
-        {
-            // Keep the prices in force; the next request after the interval tries again.
-            LogRefreshFailed(logger, e.GetType().Name);
-            _snapshot = _snapshot with { LoadedAt = time.GetTimestamp() };
-        }
-        finally
-        {
-            Volatile.Write(ref _refreshing, 0);
-        }
+        LogRefreshFailed(logger, e.GetType().Name);
+        _snapshot = _snapshot with { LoadedAt = time.GetTimestamp() };
     }
+
+    private StaleRefresher Refresher => _refresher ??= new StaleRefresher(time, _options.PriceRefreshInterval, RefreshAsync, RefreshFailed);
 
     private sealed record Snapshot(PriceList List, HashSet<ModelPrice> Stored, bool StoredLoaded, long LoadedAt);
 

@@ -15,8 +15,8 @@ public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimePro
 {
     private readonly QuotaOptions _options = options.Value;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private StaleRefresher? _refresher;
     private volatile Snapshot _snapshot = new(new Dictionary<string, Budget>(options.Value.OwnerBudgets, StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), store is null, long.MinValue);
-    private int _refreshing;
 
     /// <summary>The stored owner budgets have been read (always true without storage).</summary>
     public bool Loaded => _snapshot.StoredLoaded;
@@ -93,30 +93,20 @@ public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimePro
 
     private void RefreshIfStale(Snapshot snapshot)
     {
-        if (store is null || (snapshot.LoadedAt != long.MinValue && time.GetElapsedTime(snapshot.LoadedAt) < _options.BudgetRefreshInterval)
-            || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        if (store is not null)
         {
-            return;
+            Refresher.RefreshIfStale(snapshot.LoadedAt);
         }
-        _ = RefreshInBackgroundAsync();
     }
 
-    private async Task RefreshInBackgroundAsync()
+    /// <summary>Keeps what is in force after a failed background read, until the next interval.</summary>
+    private void RefreshFailed(Exception e)
     {
-        try
-        {
-            await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (TableStorage.IsOutage(e))
-        {
-            LogRefreshFailed(logger, e.GetType().Name);
-            _snapshot = _snapshot with { LoadedAt = time.GetTimestamp() };
-        }
-        finally
-        {
-            Volatile.Write(ref _refreshing, 0);
-        }
+        LogRefreshFailed(logger, e.GetType().Name);
+        _snapshot = _snapshot with { LoadedAt = time.GetTimestamp() };
     }
+
+    private StaleRefresher Refresher => _refresher ??= new StaleRefresher(time, _options.BudgetRefreshInterval, RefreshAsync, RefreshFailed);
 
     private sealed record Snapshot(Dictionary<string, Budget> Budgets, HashSet<string> Stored, bool StoredLoaded, long LoadedAt);
 

@@ -33,6 +33,12 @@ public sealed partial class QuotaAccounts(
     private readonly string _currency = billing.Value.Currency;
     private readonly ConcurrentDictionary<QuotaAccountId, LocalAccount> _accounts = new();
 
+    // The hot path finds its local account without building an id: by scope, subject and window key.
+    private readonly ConcurrentDictionary<(BudgetScope, string, string), LocalAccount> _byName = new();
+
+    // The current window of each period, made once per window rather than once per request.
+    private readonly WindowBox?[] _windows = new WindowBox?[4];
+
     /// <summary>This instance's name on its leases.</summary>
     public string Instance { get; } = Guid.NewGuid().ToString("N");
 
@@ -102,6 +108,25 @@ public sealed partial class QuotaAccounts(
     public Task<AccountState?> ReadAsync(BudgetScope scope, string subject, Budget budget, CancellationToken cancellationToken) =>
         store.ReadAsync(new QuotaAccountId(scope, subject, BudgetWindow.Of(budget.Period, time.GetUtcNow())), cancellationToken);
 
+    /// <summary>
+    /// A budget's current window and its account as this instance knows it: the stored account, with what requests
+    /// finished here but not yet reported counted as spent rather than held. Other instances' unreported spending
+    /// shows within their <c>FlushInterval</c>.
+    /// </summary>
+    public async Task<(BudgetWindow Window, AccountState Account)> DescribeAsync(BudgetScope scope, string subject, Budget budget, CancellationToken cancellationToken)
+    {
+        var id = new QuotaAccountId(scope, subject, BudgetWindow.Of(budget.Period, time.GetUtcNow()));
+        var account = await store.ReadAsync(id, cancellationToken).ConfigureAwait(false) ?? AccountState.Empty;
+        if (_accounts.TryGetValue(id, out var local))
+        {
+            lock (local.Gate)
+            {
+                account = account with { Spent = account.Spent + local.Unflushed, Held = QuotaAmount.Max(QuotaAmount.Zero, account.Held - local.Unflushed) };
+            }
+        }
+        return (id.Window, account);
+    }
+
     /// <summary>Gives back what the leases of dead (or stalled) instances held; returns how many were released.</summary>
     public async Task<int> ReleaseExpiredLeasesAsync(CancellationToken cancellationToken)
     {
@@ -116,10 +141,11 @@ public sealed partial class QuotaAccounts(
     private async ValueTask<(Reservation?, ApiError?)> ReserveAsync(BudgetScope scope, string subject, Budget budget, QuotaAmount want, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var id = new QuotaAccountId(scope, subject, BudgetWindow.Of(budget.Period, now));
+        var window = WindowAt(budget.Period, now);
         while (true)
         {
-            var account = _accounts.GetOrAdd(id, static id => new LocalAccount(id));
+            var account = LocalAccountFor(scope, subject, window);
+            var id = account.Id;
             lock (account.Gate)
             {
                 if (account.Retired)
@@ -144,6 +170,32 @@ public sealed partial class QuotaAccounts(
             return await ReserveSharedAsync(account, budget, want, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private BudgetWindow WindowAt(BudgetPeriod period, DateTimeOffset now)
+    {
+        var index = (int)period;
+        if (_windows[index] is { } box && now >= box.Window.Start && !box.Window.HasEnded(now))
+        {
+            return box.Window;
+        }
+        var window = BudgetWindow.Of(period, now);
+        _windows[index] = new WindowBox(window);
+        return window;
+    }
+
+    private LocalAccount LocalAccountFor(BudgetScope scope, string subject, BudgetWindow window)
+    {
+        if (_byName.TryGetValue((scope, subject, window.Key), out var known) && !known.Retired)
+        {
+            return known;
+        }
+        var id = new QuotaAccountId(scope, subject, window);
+        var account = _accounts.GetOrAdd(id, static id => new LocalAccount(id));
+        _byName[(scope, subject, window.Key)] = account;
+        return account;
+    }
+
+    private sealed record WindowBox(BudgetWindow Window);
 
     /// <summary>The allowance cannot cover the request: exchange with the shared account, one exchange per account at a time.</summary>
     private async ValueTask<(Reservation?, ApiError?)> ReserveSharedAsync(LocalAccount account, Budget budget, QuotaAmount want, CancellationToken cancellationToken)
@@ -314,8 +366,7 @@ public sealed partial class QuotaAccounts(
                     {
                         if (release && account.Held.IsZero && account.Reserved.IsZero && account.Unflushed.IsZero)
                         {
-                            account.Retired = true;
-                            _accounts.TryRemove(account.Id, out _);
+                            Retire(account);
                         }
                         continue;
                     }
@@ -341,8 +392,7 @@ public sealed partial class QuotaAccounts(
                     account.IoBusy = false;
                     if (release && account.Held.IsZero && account.Reserved.IsZero && account.Unflushed.IsZero)
                     {
-                        account.Retired = true;
-                        _accounts.TryRemove(account.Id, out _);
+                        Retire(account);
                     }
                 }
             }
@@ -351,6 +401,14 @@ public sealed partial class QuotaAccounts(
                 account.Io.Release();
             }
         }
+    }
+
+    /// <summary>Forgets an account that holds nothing (under its gate): a request that still finds it gets a fresh one.</summary>
+    private void Retire(LocalAccount account)
+    {
+        account.Retired = true;
+        _accounts.TryRemove(account.Id, out _);
+        _byName.TryRemove(new KeyValuePair<(BudgetScope, string, string), LocalAccount>((account.Id.Scope, account.Id.Subject, account.Id.Window.Key), account));
     }
 
     /// <summary>One request's reservation against one account.</summary>

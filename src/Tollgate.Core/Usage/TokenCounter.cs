@@ -51,10 +51,22 @@ public sealed class TokenCounter
     /// <summary>Prompt tokens of a chat-completion body: message texts and tool definitions, plus the chat format's overhead.</summary>
     public long CountPrompt(ReadOnlySpan<byte> requestBody, string model)
     {
-        var text = new ArrayBufferWriter<char>(Math.Max(256, requestBody.Length));
+        // One text buffer per thread, reused: budgets count every prompt before forwarding. Very large ones are not kept.
+        var text = _promptText ??= new ArrayBufferWriter<char>(1024);
+        text.ResetWrittenCount();
         var messages = PromptText.Extract(requestBody, text);
-        return Count(text.WrittenSpan, model) + (long)messages * TokensPerMessage + ReplyPriming;
+        var count = Count(text.WrittenSpan, model) + (long)messages * TokensPerMessage + ReplyPriming;
+        if (text.Capacity > MaxKeptPromptChars)
+        {
+            _promptText = null;
+        }
+        return count;
     }
+
+    private const int MaxKeptPromptChars = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<char>? _promptText;
 
     /// <summary>
     /// Completion tokens of generated text (UTF-8). When only the first part of a long text was kept

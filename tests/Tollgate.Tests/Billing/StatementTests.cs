@@ -71,10 +71,14 @@ public sealed class StatementTests
         var february = BillingPeriod.Of(PeriodKind.Month, clock.GetUtcNow());
         var rollup = Rollup.FromRecords(RollupScope.Key, "k1", february, [new UsageRecord { RequestId = "r", KeyId = "k1", RequestedModel = "m", StartedAt = february.Start, Cost = 1.25m }]);
 
-        var usage = KeyUsageHandler.Describe(key, february, rollup, "USD", asOf: clock.GetUtcNow());
+        var window = BudgetWindow.Of(BudgetPeriod.Month, clock.GetUtcNow());
+        var budget = KeyUsageHandler.DescribeBudget(BudgetScope.Key, key.Budget!, (window, new AccountState(new QuotaAmount(1.25m, 40), new QuotaAmount(0.1m, 5), false)));
+        var usage = KeyUsageHandler.Describe(key, february, rollup, "USD", asOf: clock.GetUtcNow(), [budget]);
 
         Assert.Equal(new DateTimeOffset(2028, 3, 1, 0, 0, 0, TimeSpan.Zero), usage.Period.ResetsAt);
-        Assert.Equal((1.25m, 1m, 0m), (usage.Spend, usage.Budget!.Monthly, usage.Budget.Remaining));
+        Assert.Equal(1.25m, usage.Spend);
+        Assert.Equal(new BudgetUsageResponse("key", "month", "hard", february.Start, usage.Period.ResetsAt, 1m, null, 1.25m, 40, 0.1m, 5, 0m, null),
+            Assert.Single(usage.Budgets));
         Assert.Equal((null, 1000L), (usage.Limits.RequestsPerMinute, usage.Limits.TokensPerMinute));
         clock.Advance(TimeSpan.FromTicks(1));
         Assert.Equal("M202803", BillingPeriod.Of(PeriodKind.Month, clock.GetUtcNow()).Key);

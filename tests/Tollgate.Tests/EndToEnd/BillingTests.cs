@@ -203,8 +203,14 @@ public sealed class BillingTests(AzuriteFixture azurite)
             var spend = usage.GetProperty("spend").GetDecimal();
             Assert.True(spend > 0);
             Assert.Equal(usage.GetProperty("models").EnumerateArray().Sum(m => m.GetProperty("cost").GetDecimal()), spend);
-            Assert.Equal(10m, usage.GetProperty("budget").GetProperty("monthly").GetDecimal());
-            Assert.Equal(10m - spend, usage.GetProperty("budget").GetProperty("remaining").GetDecimal());
+            var budget = Assert.Single(usage.GetProperty("budgets").EnumerateArray());
+            Assert.Equal(("key", "month", "hard", 10m), (budget.GetProperty("scope").GetString(), budget.GetProperty("period").GetString(),
+                budget.GetProperty("mode").GetString(), budget.GetProperty("amount").GetDecimal()));
+            // The budget's figures are live: the same spend as the rollup, nothing in flight held once the allowance went back or not.
+            Assert.Equal(spend, budget.GetProperty("spent").GetDecimal());
+            Assert.Equal(10m - spend, budget.GetProperty("remaining").GetDecimal());
+            Assert.Equal(JsonValueKind.Null, budget.GetProperty("remaining_tokens").ValueKind);
+            Assert.Equal(usage.GetProperty("period").GetProperty("resets_at").GetDateTimeOffset(), budget.GetProperty("resets_at").GetDateTimeOffset());
             Assert.Equal(60, usage.GetProperty("limits").GetProperty("requests_per_minute").GetInt64());
             var resets = usage.GetProperty("period").GetProperty("resets_at").GetDateTimeOffset();
             Assert.Equal(new DateTimeOffset(DateTime.UtcNow.Year, DateTime.UtcNow.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1), resets);

@@ -227,18 +227,6 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         await using var host = await StartAsync();
         var admin = new AdminClient(host.Http);
         var (id, _) = await admin.CreateKeyAsync("team-badbudget");
-        async Task Expect(int status, string code, HttpMethod method, string path, object body, string? param = null)
-        {
-            var (actual, error) = await admin.SendAsync(method, path, body);
-            var detail = error.GetProperty("error");
-            Assert.Equal((status, code), (actual, detail.GetProperty("code").GetString()));
-            Assert.Equal("invalid_request_error", detail.GetProperty("type").GetString());
-            if (param is not null)
-            {
-                Assert.Equal(param, detail.GetProperty("param").GetString());
-                Assert.Contains(param, detail.GetProperty("message").GetString(), StringComparison.Ordinal);
-            }
-        }
 
         // The same budget on create (with a name and owner) and in a PATCH.
         static System.Text.Json.Nodes.JsonObject Body(HttpMethod method, object fields)
@@ -254,19 +242,19 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
 
         foreach (var (method, path) in new[] { (HttpMethod.Post, "admin/keys"), (HttpMethod.Patch, $"admin/keys/{id}") })
         {
-            await Expect(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = "fortnight" } }), "budget.period");
-            await Expect(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = "1" } }), "budget.period");
-            await Expect(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = 1 } }), "budget.period");
-            await Expect(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, mode = "strict" } }), "budget.mode");
-            await Expect(400, "unknown_field", method, path, Body(method, new { budget = new { amount = 1, currency = "EUR" } }));
-            await Expect(400, "invalid_request", method, path, Body(method, new { budget = new { amount = "ten" } }));
-            await Expect(400, "invalid_request", method, path, Body(method, new { budget = new { tokens = 1.5 } }));
-            await Expect(400, "invalid_request", method, path, Body(method, new { budget = 10 }));
-            await Expect(422, "invalid_limit", method, path, Body(method, new { budget = new { amount = -1 } }));
-            await Expect(422, "invalid_limit", method, path, Body(method, new { budget = new { tokens = -5 } }));
-            await Expect(422, "invalid_limit", method, path, Body(method, new { budget = new { period = "day" } }));
-            await Expect(422, "invalid_limit", method, path, Body(method, new { monthly_budget_usd = -1 }));
-            await Expect(400, "conflicting_fields", method, path, Body(method, new { budget = new { amount = 1 }, monthly_budget_usd = 1 }));
+            await admin.ExpectErrorAsync(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = "fortnight" } }), "budget.period");
+            await admin.ExpectErrorAsync(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = "1" } }), "budget.period");
+            await admin.ExpectErrorAsync(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = 1 } }), "budget.period");
+            await admin.ExpectErrorAsync(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, mode = "strict" } }), "budget.mode");
+            await admin.ExpectErrorAsync(400, "unknown_field", method, path, Body(method, new { budget = new { amount = 1, currency = "EUR" } }));
+            await admin.ExpectErrorAsync(400, "invalid_request", method, path, Body(method, new { budget = new { amount = "ten" } }));
+            await admin.ExpectErrorAsync(400, "invalid_request", method, path, Body(method, new { budget = new { tokens = 1.5 } }));
+            await admin.ExpectErrorAsync(400, "invalid_request", method, path, Body(method, new { budget = 10 }));
+            await admin.ExpectErrorAsync(422, "invalid_limit", method, path, Body(method, new { budget = new { amount = -1 } }));
+            await admin.ExpectErrorAsync(422, "invalid_limit", method, path, Body(method, new { budget = new { tokens = -5 } }));
+            await admin.ExpectErrorAsync(422, "invalid_limit", method, path, Body(method, new { budget = new { period = "day" } }));
+            await admin.ExpectErrorAsync(422, "invalid_limit", method, path, Body(method, new { monthly_budget_usd = -1 }));
+            await admin.ExpectErrorAsync(400, "conflicting_fields", method, path, Body(method, new { budget = new { amount = 1 }, monthly_budget_usd = 1 }));
         }
 
         // Nothing above changed the key.
@@ -321,28 +309,21 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
     {
         await using var host = await StartAsync();
         var admin = new AdminClient(host.Http);
-        async Task Expect(int status, string code, HttpMethod method, string path, object? body = null)
-        {
-            var (actual, error) = await admin.SendAsync(method, path, body);
-            Assert.Equal((status, code), (actual, error.GetProperty("error").GetProperty("code").GetString()));
-            Assert.Equal("invalid_request_error", error.GetProperty("error").GetProperty("type").GetString());
-        }
-
-        await Expect(400, "invalid_name", HttpMethod.Post, "admin/keys", new { name = "", owner = "x" });
-        await Expect(400, "invalid_owner", HttpMethod.Post, "admin/keys", new { name = "n", owner = "a\nb" });
-        await Expect(400, "invalid_request", HttpMethod.Post, "admin/keys", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
-        await Expect(400, "invalid_request", HttpMethod.Post, "admin/keys", new StringContent("null", System.Text.Encoding.UTF8, "application/json"));
-        await Expect(422, "invalid_limit", HttpMethod.Post, "admin/keys", new { name = "n", owner = "o", requests_per_minute = -1 });
-        await Expect(404, "key_not_found", HttpMethod.Get, "admin/keys/0123456789abcdef");
-        await Expect(404, "key_not_found", HttpMethod.Get, "admin/keys/bad'id");
-        await Expect(404, "key_not_found", HttpMethod.Post, "admin/keys/0123456789abcdef/revoke");
-        await Expect(400, "invalid_request", HttpMethod.Get, "admin/keys?continuation_token=not*a*token");
+        await admin.ExpectErrorAsync(400, "invalid_name", HttpMethod.Post, "admin/keys", new { name = "", owner = "x" });
+        await admin.ExpectErrorAsync(400, "invalid_owner", HttpMethod.Post, "admin/keys", new { name = "n", owner = "a\nb" });
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Post, "admin/keys", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Post, "admin/keys", new StringContent("null", System.Text.Encoding.UTF8, "application/json"));
+        await admin.ExpectErrorAsync(422, "invalid_limit", HttpMethod.Post, "admin/keys", new { name = "n", owner = "o", requests_per_minute = -1 });
+        await admin.ExpectErrorAsync(404, "key_not_found", HttpMethod.Get, "admin/keys/0123456789abcdef");
+        await admin.ExpectErrorAsync(404, "key_not_found", HttpMethod.Get, "admin/keys/bad'id");
+        await admin.ExpectErrorAsync(404, "key_not_found", HttpMethod.Post, "admin/keys/0123456789abcdef/revoke");
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Get, "admin/keys?continuation_token=not*a*token");
         var (id, _) = await admin.CreateKeyAsync("team-b");
-        await Expect(400, "unknown_field", HttpMethod.Patch, $"admin/keys/{id}", new { owner = "someone-else" });
-        await Expect(400, "invalid_request", HttpMethod.Patch, $"admin/keys/{id}", new { requests_per_minute = "sixty" });
-        await Expect(400, "invalid_request", HttpMethod.Patch, $"admin/keys/{id}", new[] { 1 });
-        await Expect(422, "invalid_limit", HttpMethod.Patch, $"admin/keys/{id}", new { tokens_per_minute = 0 });
-        await Expect(400, "invalid_time", HttpMethod.Get, $"admin/keys/{id}/usage?from=yesterday");
-        await Expect(422, "invalid_range", HttpMethod.Get, $"admin/keys/{id}/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z");
+        await admin.ExpectErrorAsync(400, "unknown_field", HttpMethod.Patch, $"admin/keys/{id}", new { owner = "someone-else" });
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Patch, $"admin/keys/{id}", new { requests_per_minute = "sixty" });
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Patch, $"admin/keys/{id}", new[] { 1 });
+        await admin.ExpectErrorAsync(422, "invalid_limit", HttpMethod.Patch, $"admin/keys/{id}", new { tokens_per_minute = 0 });
+        await admin.ExpectErrorAsync(400, "invalid_time", HttpMethod.Get, $"admin/keys/{id}/usage?from=yesterday");
+        await admin.ExpectErrorAsync(422, "invalid_range", HttpMethod.Get, $"admin/keys/{id}/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z");
     }
 }

@@ -126,33 +126,22 @@ public sealed class OwnerBudgetAdminTests(AzuriteFixture azurite)
     {
         await using var host = await StartAsync();
         var admin = new AdminClient(host.Http);
-        async Task Expect(int status, string code, HttpMethod method, string path, object? body = null, string? param = null)
-        {
-            var (actual, error) = await admin.SendAsync(method, path, body);
-            var detail = error.GetProperty("error");
-            Assert.Equal((status, code), (actual, detail.GetProperty("code").GetString()));
-            Assert.Equal("invalid_request_error", detail.GetProperty("type").GetString());
-            if (param is not null)
-            {
-                Assert.Equal(param, detail.GetProperty("param").GetString());
-            }
-        }
 
         var put = HttpMethod.Put;
-        await Expect(400, "invalid_budget", put, Path("o"), new { amount = 1, period = "fortnight" }, "period");
-        await Expect(400, "invalid_budget", put, Path("o"), new { amount = 1, mode = "1" }, "mode");
-        await Expect(400, "unknown_field", put, Path("o"), new { amount = 1, owner = "o" });
-        await Expect(400, "invalid_request", put, Path("o"), new { amount = "1" });
-        await Expect(400, "invalid_request", put, Path("o"), new[] { 1 });
-        await Expect(400, "invalid_request", put, Path("o"), new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
-        await Expect(422, "invalid_limit", put, Path("o"), new { amount = -0.01m });
-        await Expect(422, "invalid_limit", put, Path("o"), new { tokens = -1 });
-        await Expect(422, "invalid_limit", put, Path("o"), new { period = "day" });
-        await Expect(400, "invalid_owner", put, Path(new string('x', 129)), new { amount = 1 });
-        await Expect(400, "invalid_owner", put, Path("a\nb"), new { amount = 1 });
-        await Expect(400, "invalid_owner", HttpMethod.Get, Path(" "));
-        await Expect(400, "invalid_owner", HttpMethod.Delete, Path(new string('x', 129)));
-        await Expect(405, "method_not_allowed", HttpMethod.Post, Path("o"), new { amount = 1 });
+        await admin.ExpectErrorAsync(400, "invalid_budget", put, Path("o"), new { amount = 1, period = "fortnight" }, "period");
+        await admin.ExpectErrorAsync(400, "invalid_budget", put, Path("o"), new { amount = 1, mode = "1" }, "mode");
+        await admin.ExpectErrorAsync(400, "unknown_field", put, Path("o"), new { amount = 1, owner = "o" });
+        await admin.ExpectErrorAsync(400, "invalid_request", put, Path("o"), new { amount = "1" });
+        await admin.ExpectErrorAsync(400, "invalid_request", put, Path("o"), new[] { 1 });
+        await admin.ExpectErrorAsync(400, "invalid_request", put, Path("o"), new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        await admin.ExpectErrorAsync(422, "invalid_limit", put, Path("o"), new { amount = -0.01m });
+        await admin.ExpectErrorAsync(422, "invalid_limit", put, Path("o"), new { tokens = -1 });
+        await admin.ExpectErrorAsync(422, "invalid_limit", put, Path("o"), new { period = "day" });
+        await admin.ExpectErrorAsync(400, "invalid_owner", put, Path(new string('x', 129)), new { amount = 1 });
+        await admin.ExpectErrorAsync(400, "invalid_owner", put, Path("a\nb"), new { amount = 1 });
+        await admin.ExpectErrorAsync(400, "invalid_owner", HttpMethod.Get, Path(" "));
+        await admin.ExpectErrorAsync(400, "invalid_owner", HttpMethod.Delete, Path(new string('x', 129)));
+        await admin.ExpectErrorAsync(405, "method_not_allowed", HttpMethod.Post, Path("o"), new { amount = 1 });
 
         var (_, list) = await admin.SendAsync(HttpMethod.Get, "admin/budgets");
         Assert.Empty(list.GetProperty("data").EnumerateArray());

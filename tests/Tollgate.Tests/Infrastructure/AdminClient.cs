@@ -20,6 +20,20 @@ public sealed class AdminClient(HttpClient http, string adminKey = GatewayHost.A
         return ((int)response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>Sends a call that must fail with an OpenAI-style invalid-request error: its status, code and, when given, the parameter (named in the message too).</summary>
+    public async Task ExpectErrorAsync(int status, string code, HttpMethod method, string path, object? body = null, string? param = null)
+    {
+        var (actual, error) = await SendAsync(method, path, body);
+        var detail = error.GetProperty("error");
+        Assert.Equal((status, code), (actual, detail.GetProperty("code").GetString()));
+        Assert.Equal("invalid_request_error", detail.GetProperty("type").GetString());
+        if (param is not null)
+        {
+            Assert.Equal(param, detail.GetProperty("param").GetString());
+            Assert.Contains(param, detail.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>Creates a key; returns its id and secret.</summary>
     public async Task<(string Id, string Secret)> CreateKeyAsync(string owner, string name = "test key", string[]? models = null)
     {

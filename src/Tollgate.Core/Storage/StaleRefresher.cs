@@ -1,0 +1,37 @@
+namespace Tollgate.Storage;
+
+/// <summary>
+/// Re-reads something kept from storage (prices, owner budgets) in the background once what is in force is older
+/// than an interval: at most one read at a time, and the request that noticed never waits for it. A read that
+/// finds storage out is handed to <c>failed</c>, which keeps what is in force until the next interval.
+/// </summary>
+internal sealed class StaleRefresher(TimeProvider time, TimeSpan interval, Func<CancellationToken, Task> refresh, Action<Exception> failed)
+{
+    private int _refreshing;
+
+    /// <param name="loadedAt">When what is in force was read (a <see cref="TimeProvider"/> timestamp); <see cref="long.MinValue"/> for never.</param>
+    public void RefreshIfStale(long loadedAt)
+    {
+        if ((loadedAt != long.MinValue && time.GetElapsedTime(loadedAt) < interval) || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        {
+            return;
+        }
+        _ = RefreshInBackgroundAsync();
+    }
+
+    private async Task RefreshInBackgroundAsync()
+    {
+        try
+        {
+            await refresh(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (TableStorage.IsOutage(e))
+        {
+            failed(e);
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
+}
