@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Tollgate.Quota;
 
 namespace Tollgate.Billing;
@@ -7,14 +8,26 @@ namespace Tollgate.Billing;
 /// <c>POST /admin/billing/aggregate</c>): first gives back the budget reservations of instances that died, then rolls
 /// usage up.
 /// </summary>
-public sealed class BillingJob(UsageAggregator aggregator, QuotaAccounts quotas)
+public sealed partial class BillingJob(UsageAggregator aggregator, QuotaAccounts quotas, ILogger<BillingJob> logger)
 {
     public async Task<BillingJobResult> RunAsync(CancellationToken cancellationToken)
     {
-        var released = await quotas.ReleaseExpiredLeasesAsync(cancellationToken).ConfigureAwait(false);
+        var released = 0;
+        try
+        {
+            released = await quotas.ReleaseExpiredLeasesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Releasing leases can wait for the next run; rolling usage up goes ahead.
+            LogReleaseFailed(logger, e.GetType().Name);
+        }
         var aggregation = await aggregator.RunAsync(cancellationToken).ConfigureAwait(false);
         return new BillingJobResult(aggregation, released);
     }
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Expired budget leases could not be released ({Error}); the next run tries again")]
+    private static partial void LogReleaseFailed(ILogger logger, string error);
 }
 
 /// <summary>What one run did: the aggregation's figures, and how many expired budget leases it released.</summary>

@@ -215,13 +215,13 @@ public sealed class ChatCompletionsHandler(
         var price = exchange.Price;
         var money = price is null ? 0m
             : price.CostOf(prompt, 0, maxOutput, price.ReasoningPerMillion > price.OutputPerMillion ? maxOutput : 0, reachedModel: true);
-        var hold = new BudgetHold();
+        // On the exchange before anything is reserved, so whatever happens from here on, the end of the request settles it.
+        var hold = exchange.Budget = new BudgetHold();
         var refusal = await quotas.ReserveAsync(key, keyBudget, ownerBudget, new QuotaAmount(money, prompt + maxOutput), hold, aborted).ConfigureAwait(false);
         if (refusal is not null)
         {
             return refusal;
         }
-        exchange.Budget = hold;
         if (hold.OverScopes is { } over)
         {
             exchange.Context.Response.Headers["x-tollgate-budget-exceeded"] = over;

@@ -6,25 +6,33 @@ namespace Tollgate.Quota;
 /// spent), then holds what its requests in flight reserved, plus, when reserving, the request's worst case and a
 /// share of what is left as an allowance for the next requests. Nothing is ever taken past the limit except what
 /// requests really spent beyond their reservation, or what a soft budget lets through.
+/// <para>
+/// Every figure written is a state, not a change: the lease stores how much the instance has reported in all
+/// (<see cref="LeaseState.Reported"/>) and how much it holds. An exchange whose write landed but whose answer was
+/// lost, and which is then decided again, therefore reports nothing twice.
+/// </para>
 /// </summary>
 public static class BudgetMath
 {
     /// <summary>An instance's side of an exchange.</summary>
-    /// <param name="Unflushed">Spent by finished requests since the last exchange (part of <paramref name="LocalHeld"/>).</param>
+    /// <param name="Settled">What the instance's finished requests cost in all, since it first used the account.</param>
     /// <param name="Reserved">Reserved by requests still in flight.</param>
-    /// <param name="LocalHeld">What the instance's lease holds.</param>
     /// <param name="Want">The worst case of the request to admit; zero for a flush.</param>
     /// <param name="Reserve">Admit a request (else only report and renew).</param>
     /// <param name="ReleaseFree">Give back the unused allowance (idle, window over, or shutting down).</param>
-    public readonly record struct Local(QuotaAmount Unflushed, QuotaAmount Reserved, QuotaAmount LocalHeld, QuotaAmount Want, bool Reserve, bool ReleaseFree);
+    public readonly record struct Local(QuotaAmount Settled, QuotaAmount Reserved, QuotaAmount Want, bool Reserve, bool ReleaseFree);
 
-    /// <summary>The outcome: admitted or not; the budget is over (committed beyond the limit); first time over in this window (log it).</summary>
+    /// <summary>
+    /// The outcome: admitted or not; the budget is reached (what was spent and held, with the request when admitting,
+    /// does not fit its limit); first time reached in this window (log it); refused for tokens rather than money.
+    /// </summary>
     public readonly record struct Outcome(bool Admitted, bool Over, bool FirstOver, bool TokensShort);
 
-    public static QuotaDecision<Outcome> Decide(Budget budget, double allowanceShare, AccountState account, QuotaAmount leaseHeld, Local local)
+    public static QuotaDecision Decide(Budget budget, double allowanceShare, AccountState account, LeaseState lease, Local local)
     {
-        var spent = account.Spent + local.Unflushed;
-        var others = QuotaAmount.Max(QuotaAmount.Zero, account.Held - leaseHeld);
+        var unreported = QuotaAmount.Max(QuotaAmount.Zero, local.Settled - lease.Reported);
+        var spent = account.Spent + unreported;
+        var others = QuotaAmount.Max(QuotaAmount.Zero, account.Held - lease.Held);
         var need = local.Reserved + (local.Reserve ? local.Want : QuotaAmount.Zero);
         // The most this instance may hold in each limited part, after the others' leases.
         var moneyRoom = budget.Amount is { } amount ? amount - spent.Money - others.Money : decimal.MaxValue;
@@ -47,8 +55,8 @@ public static class BudgetMath
         else
         {
             // Report and renew: keep the unused allowance unless giving it back, never hold less than is in flight,
-            // and never more than the budget has room for (it may have been lowered, or others spent it).
-            var keep = local.ReleaseFree ? local.Reserved : QuotaAmount.Max(local.Reserved, local.LocalHeld - local.Unflushed);
+            // and never more than the budget has room for (it may have been lowered).
+            var keep = local.ReleaseFree ? local.Reserved : QuotaAmount.Max(local.Reserved, lease.Held - unreported);
             held = new QuotaAmount(
                 budget.Amount is null ? local.Reserved.Money : Math.Min(keep.Money, Math.Max(local.Reserved.Money, moneyRoom)),
                 budget.Tokens is null ? local.Reserved.Tokens : Math.Min(keep.Tokens, Math.Max(local.Reserved.Tokens, tokenRoom)));
@@ -57,6 +65,6 @@ public static class BudgetMath
         var over = !fits || (budget.Amount is { } limit && spent.Money > limit) || (budget.Tokens is { } tokenLimit && spent.Tokens > tokenLimit);
         var firstOver = over && !account.Warned;
         var stored = new AccountState(spent, others + held, account.Warned || over);
-        return new QuotaDecision<Outcome>(stored, held, new Outcome(admitted, over, firstOver, !tokensFit && moneyFits));
+        return new QuotaDecision(stored, new LeaseState(held, QuotaAmount.Max(lease.Reported, local.Settled)), new Outcome(admitted, over, firstOver, !tokensFit && moneyFits));
     }
 }

@@ -5,25 +5,18 @@ public sealed class MemoryQuotaStore : IQuotaStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<QuotaAccountId, AccountState> _accounts = [];
-    private readonly Dictionary<(QuotaAccountId Account, string Instance), (QuotaAmount Held, DateTimeOffset Expires)> _leases = [];
+    private readonly Dictionary<(QuotaAccountId Account, string Instance), (LeaseState Lease, DateTimeOffset Expires)> _leases = [];
 
-    public Task<QuotaDecision<T>> ExchangeAsync<T>(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
-        Func<AccountState, QuotaAmount, QuotaDecision<T>> decide, CancellationToken cancellationToken)
+    public Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+        Func<AccountState, LeaseState, QuotaDecision> decide, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             var state = _accounts.GetValueOrDefault(account, AccountState.Empty);
-            var lease = _leases.TryGetValue((account, instance), out var held) ? held.Held : QuotaAmount.Zero;
+            var lease = _leases.TryGetValue((account, instance), out var stored) ? stored.Lease : default;
             var decision = decide(state, lease);
             _accounts[account] = decision.Account;
-            if (decision.LeaseHeld.IsZero)
-            {
-                _leases.Remove((account, instance));
-            }
-            else
-            {
-                _leases[(account, instance)] = (decision.LeaseHeld, leaseExpires);
-            }
+            _leases[(account, instance)] = (decision.Lease, leaseExpires);
             return Task.FromResult(decision);
         }
     }
@@ -40,14 +33,23 @@ public sealed class MemoryQuotaStore : IQuotaStore
     {
         lock (_gate)
         {
-            var expired = _leases.Where(l => l.Value.Expires < now).ToList();
-            foreach (var ((account, instance), (held, _)) in expired)
+            var released = 0;
+            foreach (var ((account, instance), (lease, expires)) in _leases.Where(l => l.Value.Expires < now).ToList())
             {
+                if (lease.Held.IsZero)
+                {
+                    if (expires < now - TimeSpan.FromDays(1))
+                    {
+                        _leases.Remove((account, instance));
+                    }
+                    continue;
+                }
                 var state = _accounts.GetValueOrDefault(account, AccountState.Empty);
-                _accounts[account] = state with { Held = QuotaAmount.Max(QuotaAmount.Zero, state.Held - held) };
-                _leases.Remove((account, instance));
+                _accounts[account] = state with { Held = QuotaAmount.Max(QuotaAmount.Zero, state.Held - lease.Held) };
+                _leases[(account, instance)] = (lease with { Held = QuotaAmount.Zero }, expires);
+                released++;
             }
-            return Task.FromResult(expired.Count);
+            return Task.FromResult(released);
         }
     }
 }

@@ -48,8 +48,14 @@ public sealed record AccountState(QuotaAmount Spent, QuotaAmount Held, bool Warn
     public static readonly AccountState Empty = new(QuotaAmount.Zero, QuotaAmount.Zero, false);
 }
 
-/// <summary>What an exchange with the shared account decided: the account and this instance's lease as they are to be stored, and a result.</summary>
-public readonly record struct QuotaDecision<T>(AccountState Account, QuotaAmount LeaseHeld, T Result);
+/// <summary>
+/// One instance's lease on an account as stored: what it holds there now, and what it has reported as spent in all
+/// (so a report sent twice is counted once).
+/// </summary>
+public readonly record struct LeaseState(QuotaAmount Held, QuotaAmount Reported);
+
+/// <summary>What an exchange with the shared account decided: the account and this instance's lease as they are to be stored, and the outcome.</summary>
+public readonly record struct QuotaDecision(AccountState Account, LeaseState Lease, BudgetMath.Outcome Result);
 
 /// <summary>Shared budget accounts: Table Storage across instances (<see cref="TableQuotaStore"/>), or memory for one process.</summary>
 public interface IQuotaStore
@@ -57,14 +63,16 @@ public interface IQuotaStore
     /// <summary>
     /// Reads the account and this instance's lease, asks <paramref name="decide"/> what they become, and stores both at once;
     /// when another instance changed either meanwhile, reads again and asks again. <paramref name="decide"/> must be pure.
-    /// A lease decided to hold nothing is removed.
     /// </summary>
-    Task<QuotaDecision<T>> ExchangeAsync<T>(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
-        Func<AccountState, QuotaAmount, QuotaDecision<T>> decide, CancellationToken cancellationToken);
+    Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+        Func<AccountState, LeaseState, QuotaDecision> decide, CancellationToken cancellationToken);
 
     /// <summary>The account as stored, or null when nothing was ever reserved against it.</summary>
     Task<AccountState?> ReadAsync(QuotaAccountId account, CancellationToken cancellationToken);
 
-    /// <summary>Gives back what leases that expired before <paramref name="now"/> held (their instances died or stalled); returns how many.</summary>
+    /// <summary>
+    /// Gives back what leases that expired before <paramref name="now"/> held (their instances died or stalled), keeping
+    /// what each reported, and removes leases that have held nothing for a day; returns how many were released.
+    /// </summary>
     Task<int> ReleaseExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -7,7 +7,6 @@ using Tollgate.Billing;
 using Tollgate.Diagnostics;
 using Tollgate.Errors;
 using Tollgate.Keys;
-using Tollgate.Storage;
 
 namespace Tollgate.Quota;
 
@@ -68,13 +67,23 @@ public sealed partial class QuotaAccounts(
         }
         if (ownerBudget is not null)
         {
-            var (reservation, refusal) = await ReserveAsync(BudgetScope.Owner, key.Owner, ownerBudget, worstCase, cancellationToken).ConfigureAwait(false);
-            if (refusal is not null)
+            (Reservation?, ApiError?) owner;
+            try
+            {
+                owner = await ReserveAsync(BudgetScope.Owner, key.Owner, ownerBudget, worstCase, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Aborted (or failed) between the two: the key's reservation must not outlive the request.
+                Settle(hold, QuotaAmount.Zero);
+                throw;
+            }
+            if (owner.Item2 is { } refusal)
             {
                 Settle(hold, QuotaAmount.Zero);
                 return refusal;
             }
-            hold.OwnerReservation = reservation;
+            hold.OwnerReservation = owner.Item1;
         }
         hold.OverScopes = (hold.KeyReservation?.Over, hold.OwnerReservation?.Over) switch
         {
@@ -96,7 +105,7 @@ public sealed partial class QuotaAccounts(
                 lock (r.Account.Gate)
                 {
                     r.Account.Reserved -= r.Amount;
-                    r.Account.Unflushed += actual;
+                    r.Account.Settled += actual;
                 }
             }
         }
@@ -121,7 +130,8 @@ public sealed partial class QuotaAccounts(
         {
             lock (local.Gate)
             {
-                account = account with { Spent = account.Spent + local.Unflushed, Held = QuotaAmount.Max(QuotaAmount.Zero, account.Held - local.Unflushed) };
+                var unreported = local.Unreported;
+                account = account with { Spent = account.Spent + unreported, Held = QuotaAmount.Max(QuotaAmount.Zero, account.Held - unreported) };
             }
         }
         return (id.Window, account);
@@ -145,7 +155,6 @@ public sealed partial class QuotaAccounts(
         while (true)
         {
             var account = LocalAccountFor(scope, subject, window);
-            var id = account.Id;
             lock (account.Gate)
             {
                 if (account.Retired)
@@ -154,7 +163,10 @@ public sealed partial class QuotaAccounts(
                 }
                 account.Budget = budget;
                 account.LastUsed = now;
-                if (!account.IoBusy && (account.FitsFree(want, budget) || (budget.Mode == BudgetMode.Soft && account.KnownOver)))
+                // In memory only while the lease is surely alive: an instance that could not renew it may have had it
+                // released, and then what it holds is no longer counted in the shared account.
+                if (!account.IoBusy && now < account.LeaseValidUntil
+                    && (account.FitsFree(want, budget) || (budget.Mode == BudgetMode.Soft && account.KnownOver)))
                 {
                     account.Reserved += want;
                     return (Served(account, budget, want, account.KnownOver && budget.Mode == BudgetMode.Soft), null);
@@ -163,13 +175,126 @@ public sealed partial class QuotaAccounts(
                 {
                     // Refused a moment ago and still no room: refuse again without asking storage (a client retrying
                     // in a loop must not turn into a storage round trip per retry). Room freed elsewhere counts within FlushInterval.
-                    metrics.BudgetExceeded(id.Scope, budget.Mode, served: false);
-                    return (null, Refusal(id, budget, account.Room, want, account.FitsRoomMoney(want, budget)));
+                    metrics.BudgetExceeded(scope, budget.Mode, served: false);
+                    return (null, Refusal(account.Id, budget, account.Room - account.Reserved, want, account.FitsRoomMoney(want, budget)));
                 }
             }
-            return await ReserveSharedAsync(account, budget, want, cancellationToken).ConfigureAwait(false);
+            if (await ReserveSharedAsync(account, budget, want, cancellationToken).ConfigureAwait(false) is { } done)
+            {
+                return done;
+            }
+            // The account was given back and forgotten while this request waited: start again with a fresh one.
         }
     }
+
+    /// <summary>
+    /// The allowance cannot cover the request: exchange with the shared account, one exchange per account at a time.
+    /// Null when the account was retired meanwhile (the caller starts again).
+    /// </summary>
+    private async ValueTask<(Reservation?, ApiError?)?> ReserveSharedAsync(LocalAccount account, Budget budget, QuotaAmount want, CancellationToken cancellationToken)
+    {
+        await account.Io.WaitAsync(cancellationToken).ConfigureAwait(false);
+        BudgetMath.Local local;
+        try
+        {
+            lock (account.Gate)
+            {
+                if (account.Retired)
+                {
+                    return null;
+                }
+                if (time.GetUtcNow() < account.LeaseValidUntil && account.FitsFree(want, budget))
+                {
+                    // Another request refilled the allowance while this one waited.
+                    account.Reserved += want;
+                    return (Served(account, budget, want, over: false), null);
+                }
+                account.IoBusy = true;
+                local = new BudgetMath.Local(account.Settled, account.Reserved, want, Reserve: true, ReleaseFree: false);
+            }
+            QuotaDecision decision;
+            try
+            {
+                decision = await ExchangeAsync(account, budget, local).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // Storage out, refusing, or too slow (the exchange has its own deadline, not the request's, so that a write
+                // that landed is always applied here too).
+                LogAccountUnreachable(logger, account.Id.Scope, e.GetType().Name);
+                if (budget.Mode == BudgetMode.Soft)
+                {
+                    lock (account.Gate)
+                    {
+                        account.Reserved += want;
+                    }
+                    return (Served(account, budget, want, over: false), null);
+                }
+                return (null, ApiErrors.QuotaUnavailable);
+            }
+            var outcome = decision.Result;
+            if (outcome.FirstOver)
+            {
+                LogBudgetReached(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key, Budget.Name(budget.Mode));
+            }
+            QuotaAmount left;
+            lock (account.Gate)
+            {
+                if (outcome.Admitted)
+                {
+                    account.Reserved += want;
+                }
+                else
+                {
+                    account.RefuseUntil = time.GetUtcNow() + _options.FlushInterval;
+                }
+                left = account.Room - account.Reserved;
+            }
+            if (!outcome.Admitted)
+            {
+                metrics.BudgetExceeded(account.Id.Scope, budget.Mode, served: false);
+                return (null, Refusal(account.Id, budget, left, want, outcome.TokensShort));
+            }
+            return (Served(account, budget, want, outcome.Over), null);
+        }
+        finally
+        {
+            lock (account.Gate)
+            {
+                account.IoBusy = false;
+            }
+            account.Io.Release();
+        }
+    }
+
+    /// <summary>
+    /// One exchange with the shared account; applies its result to the local figures. It runs to the end on its own
+    /// deadline whatever happens to the request that started it: a write that landed must be reflected here.
+    /// </summary>
+    private async Task<QuotaDecision> ExchangeAsync(LocalAccount account, Budget budget, BudgetMath.Local local)
+    {
+        var now = time.GetUtcNow();
+        var share = _options.AllowanceShare;
+        using var deadline = new CancellationTokenSource(ExchangeTimeout, time);
+        var decision = await store.ExchangeAsync(account.Id, Instance, now + _options.LeaseDuration,
+            (state, lease) => BudgetMath.Decide(budget, share, state, lease, local), deadline.Token).ConfigureAwait(false);
+        lock (account.Gate)
+        {
+            account.Confirmed = QuotaAmount.Max(account.Confirmed, decision.Lease.Reported);
+            account.Held = decision.Lease.Held;
+            account.KnownOver = decision.Result.Over;
+            account.RenewAt = now + _options.LeaseDuration / 3;
+            account.LeaseValidUntil = now + _options.LeaseDuration * 2 / 3;
+            // The most this instance could hold as of this exchange: the limit less what was spent and what the others hold.
+            account.Room = new QuotaAmount(
+                (budget.Amount ?? decimal.MaxValue / 2) - decision.Account.Spent.Money - (decision.Account.Held.Money - decision.Lease.Held.Money),
+                (budget.Tokens ?? long.MaxValue / 2) - decision.Account.Spent.Tokens - (decision.Account.Held.Tokens - decision.Lease.Held.Tokens));
+        }
+        return decision;
+    }
+
+    /// <summary>How long one exchange may take, retries included, before the request is answered without it.</summary>
+    private static readonly TimeSpan ExchangeTimeout = TimeSpan.FromSeconds(10);
 
     private BudgetWindow WindowAt(BudgetPeriod period, DateTimeOffset now)
     {
@@ -196,96 +321,6 @@ public sealed partial class QuotaAccounts(
     }
 
     private sealed record WindowBox(BudgetWindow Window);
-
-    /// <summary>The allowance cannot cover the request: exchange with the shared account, one exchange per account at a time.</summary>
-    private async ValueTask<(Reservation?, ApiError?)> ReserveSharedAsync(LocalAccount account, Budget budget, QuotaAmount want, CancellationToken cancellationToken)
-    {
-        await account.Io.WaitAsync(cancellationToken).ConfigureAwait(false);
-        BudgetMath.Local local;
-        try
-        {
-            lock (account.Gate)
-            {
-                if (account.FitsFree(want, budget))
-                {
-                    // Another request refilled the allowance while this one waited.
-                    account.Reserved += want;
-                    return (Served(account, budget, want, over: false), null);
-                }
-                account.IoBusy = true;
-                local = new BudgetMath.Local(account.Unflushed, account.Reserved, account.Held, want, Reserve: true, ReleaseFree: false);
-            }
-            QuotaDecision<BudgetMath.Outcome> decision;
-            try
-            {
-                decision = await ExchangeAsync(account, budget, local, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (TableStorage.IsOutage(e))
-            {
-                LogAccountUnreachable(logger, account.Id.Scope, e.GetType().Name);
-                if (budget.Mode == BudgetMode.Soft)
-                {
-                    lock (account.Gate)
-                    {
-                        account.Reserved += want;
-                    }
-                    return (Served(account, budget, want, over: false), null);
-                }
-                return (null, ApiErrors.QuotaUnavailable);
-            }
-            var outcome = decision.Result;
-            if (outcome.FirstOver)
-            {
-                LogBudgetReached(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key, Budget.Name(budget.Mode));
-            }
-            lock (account.Gate)
-            {
-                if (outcome.Admitted)
-                {
-                    account.Reserved += want;
-                }
-                else
-                {
-                    account.RefuseUntil = time.GetUtcNow() + _options.FlushInterval;
-                }
-            }
-            if (!outcome.Admitted)
-            {
-                metrics.BudgetExceeded(account.Id.Scope, budget.Mode, served: false);
-                return (null, Refusal(account.Id, budget, account.Room, want, outcome.TokensShort));
-            }
-            return (Served(account, budget, want, outcome.Over), null);
-        }
-        finally
-        {
-            lock (account.Gate)
-            {
-                account.IoBusy = false;
-            }
-            account.Io.Release();
-        }
-    }
-
-    /// <summary>One exchange with the shared account; applies its result to the local figures.</summary>
-    private async Task<QuotaDecision<BudgetMath.Outcome>> ExchangeAsync(LocalAccount account, Budget budget, BudgetMath.Local local, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var share = _options.AllowanceShare;
-        var decision = await store.ExchangeAsync(account.Id, Instance, now + _options.LeaseDuration,
-            (state, leaseHeld) => BudgetMath.Decide(budget, share, state, leaseHeld, local), cancellationToken).ConfigureAwait(false);
-        lock (account.Gate)
-        {
-            account.Unflushed -= local.Unflushed;
-            account.Held = decision.LeaseHeld;
-            account.KnownOver = decision.Result.Over;
-            account.RenewAt = now + _options.LeaseDuration / 3;
-            // The most this instance could hold as of this exchange: the limit less what was spent and what the others hold.
-            account.Room = new QuotaAmount(
-                (budget.Amount ?? decimal.MaxValue / 2) - decision.Account.Spent.Money - (decision.Account.Held.Money - decision.LeaseHeld.Money),
-                (budget.Tokens ?? long.MaxValue / 2) - decision.Account.Spent.Tokens - (decision.Account.Held.Tokens - decision.LeaseHeld.Tokens));
-        }
-        return decision;
-    }
 
     private Reservation Served(LocalAccount account, Budget budget, QuotaAmount want, bool over)
     {
@@ -336,70 +371,76 @@ public sealed partial class QuotaAccounts(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await FlushAsync(final: true, cancellationToken).ConfigureAwait(false);
+        // Not the host's token: by now it may have run out while requests drained, and this is the last chance to report.
+        await FlushAsync(final: true, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Reports what finished requests spent, renews leases, and gives back allowances that sat idle, belong to a window
-    /// that ended, or (<paramref name="final"/>) all of them. Accounts left holding nothing are forgotten.
+    /// that ended, or (<paramref name="final"/>) all of them. Accounts left holding nothing are forgotten. An account
+    /// that cannot be reached is logged and tried again at the next flush; nothing here throws.
     /// </summary>
-    public async Task FlushAsync(bool final, CancellationToken cancellationToken)
+    public Task FlushAsync(bool final, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(_accounts.Values, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            (account, _) => FlushAsync(account, final));
+
+    private async ValueTask FlushAsync(LocalAccount account, bool final)
     {
-        var now = time.GetUtcNow();
-        foreach (var account in _accounts.Values)
+        if (!account.Io.Wait(0, CancellationToken.None))
+        {
+            return; // A request is exchanging with this account right now; it reports too.
+        }
+        try
         {
             BudgetMath.Local local;
             Budget budget;
             bool release;
-            if (!account.Io.Wait(0, CancellationToken.None))
+            var now = time.GetUtcNow();
+            lock (account.Gate)
             {
-                continue; // A request is exchanging with this account right now; it reports too.
-            }
-            try
-            {
-                lock (account.Gate)
+                release = final || account.Id.Window.HasEnded(now) || now - account.LastUsed >= _options.IdleRelease;
+                var due = final || account.Unreported != QuotaAmount.Zero || (!account.Held.IsZero && now >= account.RenewAt)
+                    || (release && account.Held != account.Reserved);
+                if (account.Budget is null || !due)
                 {
-                    var ended = account.Id.Window.HasEnded(now);
-                    release = final || ended || now - account.LastUsed >= _options.IdleRelease;
-                    var due = final || !account.Unflushed.IsZero || (!account.Held.IsZero && now >= account.RenewAt) || (release && account.Held != account.Reserved);
-                    if (!due || account.Budget is null)
-                    {
-                        if (release && account.Held.IsZero && account.Reserved.IsZero && account.Unflushed.IsZero)
-                        {
-                            Retire(account);
-                        }
-                        continue;
-                    }
-                    budget = account.Budget;
-                    account.IoBusy = true;
-                    local = new BudgetMath.Local(account.Unflushed, account.Reserved, account.Held, QuotaAmount.Zero, Reserve: false, ReleaseFree: release);
-                }
-                try
-                {
-                    var decision = await ExchangeAsync(account, budget, local, cancellationToken).ConfigureAwait(false);
-                    if (decision.Result.FirstOver)
-                    {
-                        LogBudgetReached(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key, Budget.Name(budget.Mode));
-                    }
-                }
-                catch (Exception e) when (TableStorage.IsOutage(e))
-                {
-                    // Keep the figures; the next flush reports them. The lease lasts LeaseDuration meanwhile.
-                    LogAccountUnreachable(logger, account.Id.Scope, e.GetType().Name);
-                }
-                lock (account.Gate)
-                {
-                    account.IoBusy = false;
-                    if (release && account.Held.IsZero && account.Reserved.IsZero && account.Unflushed.IsZero)
+                    if (release && account.IsEmpty)
                     {
                         Retire(account);
                     }
+                    return;
+                }
+                budget = account.Budget;
+                // Giving the allowance back changes what requests may take from it: they wait for the answer. A plain
+                // report keeps it, so requests go on taking from it meanwhile.
+                account.IoBusy = release;
+                local = new BudgetMath.Local(account.Settled, account.Reserved, QuotaAmount.Zero, Reserve: false, ReleaseFree: release);
+            }
+            try
+            {
+                var decision = await ExchangeAsync(account, budget, local).ConfigureAwait(false);
+                if (decision.Result.FirstOver)
+                {
+                    LogBudgetReached(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key, Budget.Name(budget.Mode));
                 }
             }
-            finally
+            catch (Exception e)
             {
-                account.Io.Release();
+                // Keep the figures; the next flush reports them. The lease lasts LeaseDuration meanwhile.
+                LogAccountUnreachable(logger, account.Id.Scope, e.GetType().Name);
             }
+            lock (account.Gate)
+            {
+                account.IoBusy = false;
+                var after = time.GetUtcNow();
+                if (release && account.IsEmpty && (final || account.Id.Window.HasEnded(after) || after - account.LastUsed >= _options.IdleRelease))
+                {
+                    Retire(account);
+                }
+            }
+        }
+        finally
+        {
+            account.Io.Release();
         }
     }
 
@@ -431,8 +472,20 @@ public sealed partial class QuotaAccounts(
         /// <summary>Reserved by requests in flight.</summary>
         public QuotaAmount Reserved { get; set; }
 
-        /// <summary>Spent by finished requests, not yet reported.</summary>
-        public QuotaAmount Unflushed { get; set; }
+        /// <summary>What finished requests here cost in all, since the account was first used on this instance.</summary>
+        public QuotaAmount Settled { get; set; }
+
+        /// <summary>How much of <see cref="Settled"/> the shared account has (the lease's report total at the last exchange).</summary>
+        public QuotaAmount Confirmed { get; set; }
+
+        /// <summary>Spent by finished requests, not yet reported (part of <see cref="Held"/>).</summary>
+        public QuotaAmount Unreported => Settled - Confirmed;
+
+        /// <summary>Holds nothing, has nothing in flight and nothing to report.</summary>
+        public bool IsEmpty => Held.IsZero && Reserved.IsZero && Settled == Confirmed;
+
+        /// <summary>Until then the lease is surely alive (renewed well before it expires), so the allowance may be used in memory.</summary>
+        public DateTimeOffset LeaseValidUntil { get; set; }
 
         public DateTimeOffset LastUsed { get; set; }
         public DateTimeOffset RenewAt { get; set; }
@@ -458,7 +511,7 @@ public sealed partial class QuotaAccounts(
         /// <summary>The unused allowance covers <paramref name="want"/> in every part the budget limits.</summary>
         public bool FitsFree(QuotaAmount want, Budget budget)
         {
-            var free = Held - Reserved - Unflushed;
+            var free = Held - Reserved - Unreported;
             return (budget.Amount is null || free.Money >= want.Money) && (budget.Tokens is null || free.Tokens >= want.Tokens);
         }
     }

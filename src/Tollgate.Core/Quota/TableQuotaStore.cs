@@ -8,17 +8,22 @@ namespace Tollgate.Quota;
 /// <summary>
 /// Budget accounts in the quotas table, shared by every instance on one storage account. An exchange reads the
 /// account row and this instance's lease row in one query, and writes both in one entity-group transaction
-/// guarded by their ETags: when another instance wrote either in between, the whole exchange is tried again
-/// with what it wrote, so no update is ever lost. Money is stored as invariant decimal strings, exactly.
+/// guarded by their ETags: when another instance wrote either in between, the whole exchange is decided again
+/// with what it wrote, so no update is ever lost. What is written are states (the lease's total reported, what it
+/// holds), so an exchange sent again after its write landed counts nothing twice. Money is stored as invariant
+/// decimal strings, exactly.
 /// </summary>
 public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
 {
     private const int MaxAttempts = 64;
 
+    /// <summary>A released lease that holds nothing is removed this long after it expired (its report total no longer matters).</summary>
+    private static readonly TimeSpan KeepReleased = TimeSpan.FromDays(1);
+
     private readonly TableClient _table = storage.Quotas;
 
-    public async Task<QuotaDecision<T>> ExchangeAsync<T>(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
-        Func<AccountState, QuotaAmount, QuotaDecision<T>> decide, CancellationToken cancellationToken)
+    public async Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+        Func<AccountState, LeaseState, QuotaDecision> decide, CancellationToken cancellationToken)
     {
         var leaseRow = account.LeaseRow(instance);
         for (var attempt = 1; ; attempt++)
@@ -38,27 +43,23 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
                         leaseEntity = row;
                     }
                 }
-                var state = accountEntity is null ? AccountState.Empty : ReadAccount(accountEntity);
-                var leaseHeld = leaseEntity is null ? QuotaAmount.Zero : ReadAmount(leaseEntity, "Held");
-                var decision = decide(state, leaseHeld);
+                var decision = decide(
+                    accountEntity is null ? AccountState.Empty : ReadAccount(accountEntity),
+                    leaseEntity is null ? default : new LeaseState(ReadAmount(leaseEntity, "Held"), ReadAmount(leaseEntity, "Reported")));
 
-                var actions = new List<TableTransactionAction>(2);
+                var newLease = new TableEntity(account.Partition, leaseRow) { ["Expires"] = leaseExpires, ["Instance"] = instance };
+                WriteAmount(newLease, "Held", decision.Lease.Held);
+                WriteAmount(newLease, "Reported", decision.Lease.Reported);
                 var newAccount = WriteAccount(account, decision.Account);
-                actions.Add(accountEntity is null
-                    ? new TableTransactionAction(TableTransactionActionType.Add, newAccount)
-                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, newAccount, accountEntity.ETag));
-                if (!decision.LeaseHeld.IsZero)
-                {
-                    var newLease = new TableEntity(account.Partition, leaseRow) { ["Expires"] = leaseExpires, ["Instance"] = instance };
-                    WriteAmount(newLease, "Held", decision.LeaseHeld);
-                    actions.Add(leaseEntity is null
+                TableTransactionAction[] actions =
+                [
+                    accountEntity is null
+                        ? new TableTransactionAction(TableTransactionActionType.Add, newAccount)
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, newAccount, accountEntity.ETag),
+                    leaseEntity is null
                         ? new TableTransactionAction(TableTransactionActionType.Add, newLease)
-                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, newLease, leaseEntity.ETag));
-                }
-                else if (leaseEntity is not null)
-                {
-                    actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, leaseEntity, leaseEntity.ETag));
-                }
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, newLease, leaseEntity.ETag),
+                ];
                 await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
                 return decision;
             }
@@ -68,7 +69,8 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
             {
-                // Another instance wrote the account (or created it) first: read what it wrote and decide again.
+                // Another instance wrote the account (or created it) first, or an earlier attempt of this exchange
+                // landed after all: read again and decide again.
                 await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -105,15 +107,22 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
         var released = 0;
         foreach (var lease in expired)
         {
-            if (await ReleaseAsync(lease, now, cancellationToken).ConfigureAwait(false))
+            if (!ReadAmount(lease, "Held").IsZero)
             {
-                released++;
+                released += await ReleaseAsync(lease, now, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            }
+            else if (lease.GetDateTimeOffset("Expires") is { } expires && expires < now - KeepReleased)
+            {
+                using var _ = await _table.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, lease.ETag, cancellationToken).ConfigureAwait(false);
             }
         }
         return released;
     }
 
-    /// <summary>Takes what one expired lease held off its account and removes the lease, unless its instance renewed it meanwhile.</summary>
+    /// <summary>
+    /// Takes what one expired lease held off its account and leaves the lease holding nothing (its report total stays),
+    /// unless its instance renewed it meanwhile.
+    /// </summary>
     private async Task<bool> ReleaseAsync(TableEntity lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var accountRow = "a-" + WindowOfLease(lease.RowKey);
@@ -121,22 +130,18 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
         {
             try
             {
-                var account = await _table.GetEntityIfExistsAsync<TableEntity>(lease.PartitionKey, accountRow, cancellationToken: cancellationToken).ConfigureAwait(false);
                 var held = ReadAmount(lease, "Held");
-                var actions = new List<TableTransactionAction>(2) { new(TableTransactionActionType.Delete, lease, lease.ETag) };
+                var emptied = new TableEntity(lease.PartitionKey, lease.RowKey);
+                CopyProperties(lease, emptied);
+                WriteAmount(emptied, "Held", QuotaAmount.Zero);
+                var actions = new List<TableTransactionAction>(2) { new(TableTransactionActionType.UpdateReplace, emptied, lease.ETag) };
+                var account = await _table.GetEntityIfExistsAsync<TableEntity>(lease.PartitionKey, accountRow, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (account.HasValue && account.Value is { } entity)
                 {
                     var state = ReadAccount(entity);
-                    var updated = state with { Held = QuotaAmount.Max(QuotaAmount.Zero, state.Held - held) };
                     var row = new TableEntity(entity.PartitionKey, entity.RowKey);
-                    foreach (var (name, value) in entity)
-                    {
-                        if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
-                        {
-                            row[name] = value;
-                        }
-                    }
-                    WriteState(row, updated);
+                    CopyProperties(entity, row);
+                    WriteState(row, state with { Held = QuotaAmount.Max(QuotaAmount.Zero, state.Held - held) });
                     actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, entity.ETag));
                 }
                 await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
@@ -146,7 +151,8 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
             {
                 // The lease or its account changed: read the lease again; its instance may have renewed it.
                 var fresh = await _table.GetEntityIfExistsAsync<TableEntity>(lease.PartitionKey, lease.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (!fresh.HasValue || fresh.Value is not { } renewed || renewed.GetDateTimeOffset("Expires") is not { } expires || expires >= now)
+                if (!fresh.HasValue || fresh.Value is not { } renewed || renewed.GetDateTimeOffset("Expires") is not { } expires || expires >= now
+                    || ReadAmount(renewed, "Held").IsZero)
                 {
                     return false;
                 }
@@ -156,6 +162,17 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
             catch (RequestFailedException e) when (e.Status == 404)
             {
                 return false;
+            }
+        }
+    }
+
+    private static void CopyProperties(TableEntity from, TableEntity to)
+    {
+        foreach (var (name, value) in from)
+        {
+            if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+            {
+                to[name] = value;
             }
         }
     }

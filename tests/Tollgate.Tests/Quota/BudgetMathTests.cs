@@ -8,18 +8,20 @@ public sealed class BudgetMathTests
 
     private static QuotaAmount M(decimal money, long tokens = 0) => new(money, tokens);
 
-    private static BudgetMath.Local Reserve(decimal want, decimal reserved = 0, decimal held = 0, decimal unflushed = 0) =>
-        new(M(unflushed), M(reserved), M(held), M(want), Reserve: true, ReleaseFree: false);
+    private static BudgetMath.Local Reserve(decimal want, decimal reserved = 0, decimal settled = 0) =>
+        new(M(settled), M(reserved), M(want), Reserve: true, ReleaseFree: false);
+
+    private static LeaseState Lease(decimal held, decimal reported = 0) => new(M(held), M(reported));
 
     [Fact]
     public void FarFromTheLimit_TheRequestIsAdmitted_WithAShareOfWhatIsLeftAsAllowance()
     {
-        var decision = BudgetMath.Decide(Ten, 0.1, AccountState.Empty, QuotaAmount.Zero, Reserve(1m));
+        var decision = BudgetMath.Decide(Ten, 0.1, AccountState.Empty, default, Reserve(1m));
 
         Assert.True(decision.Result.Admitted);
         Assert.False(decision.Result.Over);
         // Holds the request (1) and a tenth of the other 9.
-        Assert.Equal(M(1.9m), decision.LeaseHeld);
+        Assert.Equal(Lease(1.9m), decision.Lease);
         Assert.Equal(new AccountState(M(0), M(1.9m), false), decision.Account);
     }
 
@@ -28,16 +30,16 @@ public sealed class BudgetMathTests
     {
         // 6 spent, 3 held by others (4 in all, 1 ours): room for us is 1; 0.5 in flight plus 0.6 wanted does not fit.
         var account = new AccountState(M(6m), M(4m), false);
-        var decision = BudgetMath.Decide(Ten, 0.1, account, M(1m), Reserve(0.6m, reserved: 0.5m, held: 1m));
+        var decision = BudgetMath.Decide(Ten, 0.1, account, Lease(1m), Reserve(0.6m, reserved: 0.5m));
 
         Assert.False(decision.Result.Admitted);
         Assert.True(decision.Result.Over);
         Assert.True(decision.Result.FirstOver);
         // Nothing more is taken, the in-flight 0.5 stays held, the unused 0.5 stays too (at most the room).
-        Assert.Equal(M(1m), decision.LeaseHeld);
+        Assert.Equal(Lease(1m), decision.Lease);
         Assert.Equal(new AccountState(M(6m), M(4m), true), decision.Account);
 
-        var again = BudgetMath.Decide(Ten, 0.1, decision.Account, decision.LeaseHeld, Reserve(0.6m, reserved: 0.5m, held: 1m));
+        var again = BudgetMath.Decide(Ten, 0.1, decision.Account, decision.Lease, Reserve(0.6m, reserved: 0.5m));
         Assert.False(again.Result.FirstOver);
     }
 
@@ -45,10 +47,10 @@ public sealed class BudgetMathTests
     public void NearTheLimit_TheAllowanceShrinksToTheRequest_SoEachRequestGoesToStorage()
     {
         var account = new AccountState(M(9.99m), M(0m), false);
-        var decision = BudgetMath.Decide(Ten, 0.1, account, QuotaAmount.Zero, Reserve(0.009m));
+        var decision = BudgetMath.Decide(Ten, 0.1, account, default, Reserve(0.009m));
 
         Assert.True(decision.Result.Admitted);
-        Assert.Equal(M(0.0091m), decision.LeaseHeld);
+        Assert.Equal(Lease(0.0091m), decision.Lease);
     }
 
     [Fact]
@@ -57,40 +59,52 @@ public sealed class BudgetMathTests
         var soft = new Budget { Amount = 1m, Mode = BudgetMode.Soft };
         var account = new AccountState(M(0.99m), M(0m), false);
 
-        var first = BudgetMath.Decide(soft, 0.1, account, QuotaAmount.Zero, Reserve(0.05m));
+        var first = BudgetMath.Decide(soft, 0.1, account, default, Reserve(0.05m));
         Assert.Equal((true, true, true), (first.Result.Admitted, first.Result.Over, first.Result.FirstOver));
-        Assert.Equal(M(0.05m), first.LeaseHeld);
+        Assert.Equal(Lease(0.05m), first.Lease);
 
-        var second = BudgetMath.Decide(soft, 0.1, first.Account, first.LeaseHeld, Reserve(0.05m, reserved: 0.05m, held: 0.05m));
+        var second = BudgetMath.Decide(soft, 0.1, first.Account, first.Lease, Reserve(0.05m, reserved: 0.05m));
         Assert.Equal((true, true, false), (second.Result.Admitted, second.Result.Over, second.Result.FirstOver));
     }
 
     [Fact]
     public void AFlush_ReportsTheSpending_KeepsTheAllowance_OrGivesItBack()
     {
-        // Held 2: 0.5 in flight, 0.3 spent since the last exchange, 1.2 unused.
+        // Held 2: 0.5 in flight, 0.3 spent since the last exchange (3.3 settled in all, 3.0 reported before), 1.2 unused.
         var account = new AccountState(M(1m), M(2m), false);
-        var keep = BudgetMath.Decide(Ten, 0.1, account, M(2m), new BudgetMath.Local(M(0.3m), M(0.5m), M(2m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false));
-        Assert.Equal(M(1.7m), keep.LeaseHeld);
+        var keep = BudgetMath.Decide(Ten, 0.1, account, Lease(2m, reported: 3m), new BudgetMath.Local(M(3.3m), M(0.5m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false));
+        Assert.Equal(Lease(1.7m, reported: 3.3m), keep.Lease);
         Assert.Equal(new AccountState(M(1.3m), M(1.7m), false), keep.Account);
 
-        var release = BudgetMath.Decide(Ten, 0.1, account, M(2m), new BudgetMath.Local(M(0.3m), M(0.5m), M(2m), QuotaAmount.Zero, Reserve: false, ReleaseFree: true));
-        Assert.Equal(M(0.5m), release.LeaseHeld);
+        var release = BudgetMath.Decide(Ten, 0.1, account, Lease(2m, reported: 3m), new BudgetMath.Local(M(3.3m), M(0.5m), QuotaAmount.Zero, Reserve: false, ReleaseFree: true));
+        Assert.Equal(Lease(0.5m, reported: 3.3m), release.Lease);
         Assert.Equal(new AccountState(M(1.3m), M(0.5m), false), release.Account);
+    }
+
+    [Fact]
+    public void AnExchangeDecidedAgainAfterItsWriteLanded_ReportsNothingTwice()
+    {
+        var local = new BudgetMath.Local(M(0.3m), M(0.5m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false);
+        var first = BudgetMath.Decide(Ten, 0.1, new AccountState(M(1m), M(2m), false), Lease(2m), local);
+        // The answer was lost and the same exchange is decided again on what the first one stored.
+        var again = BudgetMath.Decide(Ten, 0.1, first.Account, first.Lease, local);
+        Assert.Equal(first.Account, again.Account);
+        Assert.Equal(first.Lease, again.Lease);
+        Assert.Equal(M(1.3m), again.Account.Spent);
     }
 
     [Fact]
     public void ARequestThatCostMoreThanItReserved_IsStillCounted_AndALoweredBudgetTrimsTheAllowance()
     {
         // Held 1, nothing in flight, 1.4 spent: the 0.4 beyond is taken from the account, nothing is held on.
-        var overspent = BudgetMath.Decide(Ten, 0.1, new AccountState(M(0m), M(1m), false), M(1m),
-            new BudgetMath.Local(M(1.4m), M(0m), M(1m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false));
+        var overspent = BudgetMath.Decide(Ten, 0.1, new AccountState(M(0m), M(1m), false), Lease(1m),
+            new BudgetMath.Local(M(1.4m), M(0m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false));
         Assert.Equal(new AccountState(M(1.4m), M(0m), false), overspent.Account);
 
         // The budget was lowered to 2 while this instance holds 3 (1 in flight): it keeps only what fits, and never less than in flight.
-        var lowered = BudgetMath.Decide(new Budget { Amount = 2m }, 0.1, new AccountState(M(1.5m), M(3m), false), M(3m),
-            new BudgetMath.Local(M(0m), M(1m), M(3m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false));
-        Assert.Equal(M(1m), lowered.LeaseHeld);
+        var lowered = BudgetMath.Decide(new Budget { Amount = 2m }, 0.1, new AccountState(M(1.5m), M(3m), false), Lease(3m),
+            new BudgetMath.Local(M(0m), M(1m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false));
+        Assert.Equal(Lease(1m), lowered.Lease);
         Assert.True(lowered.Result.Over);
     }
 
@@ -98,23 +112,24 @@ public sealed class BudgetMathTests
     public void ATokenBudget_CountsTokens_AndSaysTokensWereShort()
     {
         var tokens = new Budget { Tokens = 1000 };
-        var admitted = BudgetMath.Decide(tokens, 0.5, AccountState.Empty, QuotaAmount.Zero,
-            new BudgetMath.Local(QuotaAmount.Zero, QuotaAmount.Zero, QuotaAmount.Zero, M(5m, 200), Reserve: true, ReleaseFree: false));
+        var admitted = BudgetMath.Decide(tokens, 0.5, AccountState.Empty, default,
+            new BudgetMath.Local(QuotaAmount.Zero, QuotaAmount.Zero, M(5m, 200), Reserve: true, ReleaseFree: false));
         // Money is not limited: held as reserved; tokens: 200 plus half of the other 800.
-        Assert.Equal(M(5m, 600), admitted.LeaseHeld);
+        Assert.Equal(M(5m, 600), admitted.Lease.Held);
 
-        var refused = BudgetMath.Decide(tokens, 0.5, new AccountState(M(0m, 900), M(0m), false), QuotaAmount.Zero,
-            new BudgetMath.Local(QuotaAmount.Zero, QuotaAmount.Zero, QuotaAmount.Zero, M(5m, 200), Reserve: true, ReleaseFree: false));
+        var refused = BudgetMath.Decide(tokens, 0.5, new AccountState(M(0m, 900), M(0m), false), default,
+            new BudgetMath.Local(QuotaAmount.Zero, QuotaAmount.Zero, M(5m, 200), Reserve: true, ReleaseFree: false));
         Assert.Equal((false, true), (refused.Result.Admitted, refused.Result.TokensShort));
     }
 
     [Fact]
     public void ALeaseThatWasReleased_MeanwhileIsHeldAgain_WithoutCountingTwice()
     {
-        // The account says others hold 2; our lease row is gone (released while we stalled): we hold our 0.5 in flight again.
-        var decision = BudgetMath.Decide(Ten, 0.1, new AccountState(M(1m), M(2m), false), QuotaAmount.Zero,
-            new BudgetMath.Local(M(0m), M(0.5m), M(1.5m), QuotaAmount.Zero, Reserve: false, ReleaseFree: true));
-        Assert.Equal(M(0.5m), decision.LeaseHeld);
-        Assert.Equal(M(2.5m), decision.Account.Held);
+        // The account says others hold 2; our lease was released while we stalled (it holds nothing, its report total
+        // stays): we hold our 0.5 in flight again and report only the 0.2 spent since.
+        var decision = BudgetMath.Decide(Ten, 0.1, new AccountState(M(1m), M(2m), false), Lease(0m, reported: 4m),
+            new BudgetMath.Local(M(4.2m), M(0.5m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false));
+        Assert.Equal(Lease(0.5m, reported: 4.2m), decision.Lease);
+        Assert.Equal(new AccountState(M(1.2m), M(2.5m), false), decision.Account);
     }
 }

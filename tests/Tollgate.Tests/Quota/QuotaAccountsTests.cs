@@ -38,8 +38,8 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
     {
         public int Exchanges;
 
-        public Task<QuotaDecision<T>> ExchangeAsync<T>(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
-            Func<AccountState, QuotaAmount, QuotaDecision<T>> decide, CancellationToken cancellationToken)
+        public Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+            Func<AccountState, LeaseState, QuotaDecision> decide, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Exchanges);
             return inner.ExchangeAsync(account, instance, leaseExpires, decide, cancellationToken);
@@ -195,6 +195,97 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         quotas.Settle(inFlight, new QuotaAmount(0.25m, 3));
         await quotas.FlushAsync(final: false, Ct);
         Assert.Equal(new AccountState(new QuotaAmount(0.75m, 8), QuotaAmount.Zero, false), await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
+    }
+
+    /// <summary>A store whose exchanges can be held up, or fail after (or instead of) doing their work.</summary>
+    private sealed class FaultyStore(IQuotaStore inner) : IQuotaStore
+    {
+        public TaskCompletionSource? Gate { get; set; }
+        public bool FailBefore { get; set; }
+        public bool FailAfter { get; set; }
+
+        public async Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+            Func<AccountState, LeaseState, QuotaDecision> decide, CancellationToken cancellationToken)
+        {
+            if (Gate is { } gate && account.Scope == BudgetScope.Owner)
+            {
+                await gate.Task;
+            }
+            if (FailBefore)
+            {
+                throw new Azure.RequestFailedException(503, "server busy");
+            }
+            var decision = await inner.ExchangeAsync(account, instance, leaseExpires, decide, cancellationToken);
+            if (FailAfter)
+            {
+                // The write landed; its answer is lost.
+                throw new TaskCanceledException("timed out");
+            }
+            return decision;
+        }
+
+        public Task<AccountState?> ReadAsync(QuotaAccountId account, CancellationToken cancellationToken) => inner.ReadAsync(account, cancellationToken);
+
+        public Task<int> ReleaseExpiredLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken) => inner.ReleaseExpiredLeasesAsync(now, cancellationToken);
+    }
+
+    [Fact]
+    public async Task ARequestAbortedWhileWaitingOnItsOwnersBudget_GivesBackWhatItsKeyReserved()
+    {
+        var clock = new ManualTimeProvider(T0);
+        var store = new FaultyStore(new MemoryQuotaStore()) { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var quotas = Create(store, clock, new QuotaOptions { OwnerBudgets = { ["team"] = new Budget { Amount = 10m } } });
+        var key = Key(new Budget { Amount = 10m });
+        var (keyBudget, ownerBudget) = quotas.BudgetsOf(key);
+
+        // The first request's owner exchange is held up; the second waits behind it and its client goes away.
+        var firstHold = new BudgetHold();
+        var first = quotas.ReserveAsync(key, keyBudget, ownerBudget, new QuotaAmount(1m, 10), firstHold, Ct).AsTask();
+        using var aborted = new CancellationTokenSource();
+        var second = quotas.ReserveAsync(key, keyBudget, ownerBudget, new QuotaAmount(1m, 10), new BudgetHold(), aborted.Token).AsTask();
+        await Task.Delay(50, Ct);
+        await aborted.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+        store.Gate.SetResult();
+        Assert.Null(await first);
+        quotas.Settle(firstHold, new QuotaAmount(0.5m, 5));
+
+        await quotas.FlushAsync(final: true, Ct);
+        Assert.Equal(new AccountState(new QuotaAmount(0.5m, 5), QuotaAmount.Zero, false), await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
+    }
+
+    [Fact]
+    public async Task StorageFailing_RefusesOnAHardBudget_ServesOnASoftOne_AndAWriteWhoseAnswerWasLostCountsOnce()
+    {
+        var clock = new ManualTimeProvider(T0);
+        var store = new FaultyStore(new MemoryQuotaStore()) { FailBefore = true };
+        var quotas = Create(store, clock);
+
+        var (_, refusal) = await ReserveAsync(quotas, Key(new Budget { Amount = 10m }), 1m);
+        Assert.Equal((503, "quota_unavailable"), (refusal!.Status, refusal.Code));
+        var (soft, served) = await ReserveAsync(quotas, Key(new Budget { Amount = 10m, Mode = BudgetMode.Soft }, owner: ""), 1m);
+        Assert.Null(served);
+        quotas.Settle(soft, QuotaAmount.Zero);
+        // A flush with storage down throws nothing: the figures wait for the next one.
+        await quotas.FlushAsync(final: false, Ct);
+
+        // Storage back, but the answers of the next writes are lost after they landed.
+        store.FailBefore = false;
+        var key = Key(new Budget { Amount = 10m }, owner: "");
+        store.FailAfter = true;
+        var (_, lost) = await ReserveAsync(quotas, key, 1m);
+        Assert.Equal(503, lost!.Status);
+        store.FailAfter = false;
+        var (hold, admitted) = await ReserveAsync(quotas, key, 1m);
+        Assert.Null(admitted);
+        quotas.Settle(hold, new QuotaAmount(0.7m, 7));
+        store.FailAfter = true;
+        await quotas.FlushAsync(final: false, Ct);
+        store.FailAfter = false;
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await quotas.FlushAsync(final: true, Ct);
+        // Reported once although two flushes carried it; what the lost reservation held went back with the allowance.
+        Assert.Equal(new AccountState(new QuotaAmount(0.7m, 7), QuotaAmount.Zero, false), await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
     }
 
     [Fact]
