@@ -106,6 +106,8 @@ echo "$key_usage"
 
 if $smoke; then
   grep -q '"object":"usage"' <<<"$key_usage" && grep -q '"requests":[1-9]' <<<"$key_usage" || { echo "Smoke: /v1/usage failed"; cat "$logs/tollgate.log"; exit 1; }
+  # The dev key's budget (appsettings.Development.json) is listed with what its two requests spent.
+  grep -q '"scope":"key","period":"month","mode":"hard"' <<<"$key_usage" && ! grep -q '"spent":0,' <<<"$key_usage" || { echo "Smoke: the dev key's budget is missing from /v1/usage"; exit 1; }
   grep -q '"object":"chat.completion"' <<<"$plain" || { echo "Smoke: non-streaming call failed"; cat "$logs/tollgate.log"; exit 1; }
   grep -q 'data: \[DONE\]' <<<"$streamed" || { echo "Smoke: streaming call failed"; cat "$logs/tollgate.log"; exit 1; }
   $recorded || { echo "Smoke: usage records of ${ids[*]} missing"; cat "$logs/tollgate.log"; exit 1; }
