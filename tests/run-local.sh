@@ -86,7 +86,7 @@ echo "== Usage records of the dev key, newest first (admin API), once the ledger
 usage=""
 recorded=false
 for _ in $(seq 1 60); do
-  usage=$(curl -sS "http://127.0.0.1:$port/admin/keys/dev/usage" -H "Authorization: Bearer $admin_key")
+  usage=$(curl -sS "http://127.0.0.1:$port/manage/keys/dev/usage" -H "Authorization: Bearer $admin_key")
   recorded=true
   for id in "${ids[@]}"; do
     { [ -n "$id" ] && grep -qF "\"request_id\":\"$id\"" <<<"$usage"; } || recorded=false
@@ -99,7 +99,7 @@ echo "$usage"
 
 echo
 echo "== Roll usage up now (it also runs every 5 minutes), then the dev key's own usage this month: curl /v1/usage"
-curl -sS -X POST "http://127.0.0.1:$port/admin/billing/aggregate" -H "Authorization: Bearer $admin_key"
+curl -sS -X POST "http://127.0.0.1:$port/manage/billing/aggregate" -H "Authorization: Bearer $admin_key"
 echo
 key_usage=$(curl -sS "http://127.0.0.1:$port/v1/usage" -H "Authorization: Bearer $key")
 echo "$key_usage"
@@ -121,5 +121,5 @@ fi
 
 echo
 echo "Tollgate is running at http://127.0.0.1:$port (OpenAI base URL http://127.0.0.1:$port/v1). Ctrl-C stops everything."
-echo "Admin API: curl -H 'Authorization: Bearer $admin_key' http://127.0.0.1:$port/admin/keys"
+echo "Admin API: curl -H 'Authorization: Bearer $admin_key' http://127.0.0.1:$port/manage/keys"
 wait

@@ -3,7 +3,7 @@ using Tollgate.Billing;
 
 namespace Tollgate.Admin;
 
-/// <summary>PUT <c>/admin/prices</c>: a price from <see cref="EffectiveFrom"/> (now when absent), never in the past.</summary>
+/// <summary>PUT <c>/manage/prices</c>: a price from <see cref="EffectiveFrom"/> (now when absent), never in the past.</summary>
 public sealed record PriceRequest(
     string? Model,
     string? Upstream,

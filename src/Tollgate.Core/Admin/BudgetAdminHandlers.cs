@@ -15,7 +15,7 @@ namespace Tollgate.Admin;
 /// </summary>
 public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator, OwnerBudgets budgets, IServiceProvider services, ILogger<BudgetAdminHandlers> logger)
 {
-    /// <summary><c>GET /admin/budgets</c>: every owner budget in force.</summary>
+    /// <summary><c>GET /manage/budgets</c>: every owner budget in force.</summary>
     public Task ListAsync(HttpContext context) => AdminPipeline.RunAsync(context, authenticator, async ct =>
     {
         await budgets.RefreshAsync(ct).ConfigureAwait(false);
@@ -24,7 +24,7 @@ public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator
         return null;
     });
 
-    /// <summary><c>GET /admin/owners/{owner}/budget</c>: the owner's budget in force, or 404.</summary>
+    /// <summary><c>GET /manage/owners/{owner}/budget</c>: the owner's budget in force, or 404.</summary>
     public Task GetAsync(HttpContext context) => AdminPipeline.RunAsync(context, authenticator, async ct =>
     {
         var owner = RouteOwner(context);
@@ -38,7 +38,7 @@ public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator
         return null;
     });
 
-    /// <summary><c>PUT /admin/owners/{owner}/budget</c>: stores the owner's budget (the body is the budget object), replacing any.</summary>
+    /// <summary><c>PUT /manage/owners/{owner}/budget</c>: stores the owner's budget (the body is the budget object), replacing any.</summary>
     public Task SetAsync(HttpContext context) => WithStorageAsync(context, async ct =>
     {
         var owner = RouteOwner(context);
@@ -55,7 +55,7 @@ public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator
         return null;
     });
 
-    /// <summary><c>DELETE /admin/owners/{owner}/budget</c>: removes the owner's stored budget (configuration's, if any, applies again).</summary>
+    /// <summary><c>DELETE /manage/owners/{owner}/budget</c>: removes the owner's stored budget (configuration's, if any, applies again).</summary>
     public Task DeleteAsync(HttpContext context) => WithStorageAsync(context, async ct =>
     {
         var owner = RouteOwner(context);

@@ -5,7 +5,7 @@ namespace Tollgate.Billing;
 
 /// <summary>
 /// The timer's job (the Functions timer trigger, the standalone host's <see cref="AggregationService"/>, and
-/// <c>POST /admin/billing/aggregate</c>): first gives back the budget reservations of instances that died, then rolls
+/// <c>POST /manage/billing/aggregate</c>): first gives back the budget reservations of instances that died, then rolls
 /// usage up.
 /// </summary>
 public sealed partial class BillingJob(UsageAggregator aggregator, QuotaAccounts quotas, ILogger<BillingJob> logger)

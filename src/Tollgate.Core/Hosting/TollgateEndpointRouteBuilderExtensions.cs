@@ -43,26 +43,26 @@ public static class TollgateEndpointRouteBuilderExtensions
         }
         Map("GET", "/healthz", HealthHandler.HandleAsync);
 
-        Map("POST", "/admin/keys", admin.CreateKeyAsync);
-        Map("GET", "/admin/keys", admin.ListKeysAsync);
-        Map("GET", "/admin/keys/{id}", admin.GetKeyAsync);
-        Map("PATCH", "/admin/keys/{id}", admin.UpdateKeyAsync);
-        Map("POST", "/admin/keys/{id}/disable", admin.DisableKeyAsync);
-        Map("POST", "/admin/keys/{id}/enable", admin.EnableKeyAsync);
-        Map("POST", "/admin/keys/{id}/revoke", admin.RevokeKeyAsync);
-        Map("GET", "/admin/keys/{id}/usage", admin.KeyUsageAsync);
-        Map("GET", "/admin/keys/{id}/rollups", billing.KeyRollupsAsync);
-        Map("GET", "/admin/keys/{id}/statement", billing.KeyStatementAsync);
-        Map("GET", "/admin/owners/{owner}/rollups", billing.OwnerRollupsAsync);
-        Map("GET", "/admin/owners/{owner}/statement", billing.OwnerStatementAsync);
-        Map("GET", "/admin/owners/{owner}/budget", budgets.GetAsync);
-        Map("PUT", "/admin/owners/{owner}/budget", budgets.SetAsync);
-        Map("DELETE", "/admin/owners/{owner}/budget", budgets.DeleteAsync);
-        Map("GET", "/admin/budgets", budgets.ListAsync);
-        Map("GET", "/admin/prices", billing.ListPricesAsync);
-        Map("PUT", "/admin/prices", billing.SetPriceAsync);
-        Map("DELETE", "/admin/prices", billing.DeletePriceAsync);
-        Map("POST", "/admin/billing/aggregate", billing.AggregateAsync);
+        Map("POST", "/manage/keys", admin.CreateKeyAsync);
+        Map("GET", "/manage/keys", admin.ListKeysAsync);
+        Map("GET", "/manage/keys/{id}", admin.GetKeyAsync);
+        Map("PATCH", "/manage/keys/{id}", admin.UpdateKeyAsync);
+        Map("POST", "/manage/keys/{id}/disable", admin.DisableKeyAsync);
+        Map("POST", "/manage/keys/{id}/enable", admin.EnableKeyAsync);
+        Map("POST", "/manage/keys/{id}/revoke", admin.RevokeKeyAsync);
+        Map("GET", "/manage/keys/{id}/usage", admin.KeyUsageAsync);
+        Map("GET", "/manage/keys/{id}/rollups", billing.KeyRollupsAsync);
+        Map("GET", "/manage/keys/{id}/statement", billing.KeyStatementAsync);
+        Map("GET", "/manage/owners/{owner}/rollups", billing.OwnerRollupsAsync);
+        Map("GET", "/manage/owners/{owner}/statement", billing.OwnerStatementAsync);
+        Map("GET", "/manage/owners/{owner}/budget", budgets.GetAsync);
+        Map("PUT", "/manage/owners/{owner}/budget", budgets.SetAsync);
+        Map("DELETE", "/manage/owners/{owner}/budget", budgets.DeleteAsync);
+        Map("GET", "/manage/budgets", budgets.ListAsync);
+        Map("GET", "/manage/prices", billing.ListPricesAsync);
+        Map("PUT", "/manage/prices", billing.SetPriceAsync);
+        Map("DELETE", "/manage/prices", billing.DeletePriceAsync);
+        Map("POST", "/manage/billing/aggregate", billing.AggregateAsync);
 
         foreach (var (pattern, allowed) in routes)
         {

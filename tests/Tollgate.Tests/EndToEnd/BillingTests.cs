@@ -73,8 +73,8 @@ public sealed class BillingTests(AzuriteFixture azurite)
         Assert.False(records.Single(r => r.GetProperty("request_id").GetString() == priced).GetProperty("unpriced").GetBoolean());
         Assert.Contains(host.Logs.Lines, l => l.EventId.Id == 4001 && l.Message.Contains("gpt-free", StringComparison.Ordinal));
 
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, "admin/billing/aggregate")).Status);
-        var (_, statement) = await admin.SendAsync(HttpMethod.Get, "admin/keys/key-main/statement");
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, "manage/billing/aggregate")).Status);
+        var (_, statement) = await admin.SendAsync(HttpMethod.Get, "manage/keys/key-main/statement");
         Assert.Equal(["gpt-free"], statement.GetProperty("unpriced_models").EnumerateArray().Select(e => e.GetString()));
         var line = statement.GetProperty("lines").EnumerateArray().Single(l => l.GetProperty("model").GetString() == "gpt-free");
         Assert.True(line.GetProperty("unpriced").GetBoolean());
@@ -88,14 +88,14 @@ public sealed class BillingTests(AzuriteFixture azurite)
         var admin = new AdminClient(host.Http);
 
         // A price cannot start in the past.
-        var (past, pastBody) = await admin.SendAsync(HttpMethod.Put, "admin/prices",
+        var (past, pastBody) = await admin.SendAsync(HttpMethod.Put, "manage/prices",
             new { model = "gpt-reasoning", effective_from = DateTimeOffset.UtcNow.AddHours(-1), input_per_million = 9, output_per_million = 9 });
         Assert.Equal(422, past);
         Assert.Equal("price_in_past", pastBody.GetProperty("error").GetProperty("code").GetString());
 
         // The new price starts a few seconds from now; requests before it keep the configured one.
         var effective = DateTimeOffset.UtcNow.AddSeconds(4);
-        var (set, price) = await admin.SendAsync(HttpMethod.Put, "admin/prices",
+        var (set, price) = await admin.SendAsync(HttpMethod.Put, "manage/prices",
             new { model = "gpt-reasoning", effective_from = effective, input_per_million = 3.0m, cached_input_per_million = 1.5m, output_per_million = 12.0m });
         Assert.Equal(200, set);
         Assert.Equal("stored", price.GetProperty("source").GetString());
@@ -117,19 +117,19 @@ public sealed class BillingTests(AzuriteFixture azurite)
         Assert.True(second.GetProperty("cached_tokens").GetInt64() > 0 && second.GetProperty("reasoning_tokens").GetInt64() > 0);
 
         // The admin list shows both, the new one in effect; the month's rollup is their sum.
-        var (_, list) = await admin.SendAsync(HttpMethod.Get, "admin/prices");
+        var (_, list) = await admin.SendAsync(HttpMethod.Get, "manage/prices");
         var versions = list.GetProperty("data").EnumerateArray().Where(p => p.GetProperty("model").GetString() == "gpt-reasoning")
             .Select(p => (p.GetProperty("source").GetString(), p.GetProperty("in_effect").GetBoolean())).ToList();
         Assert.Equal([("configuration", false), ("stored", true)], versions);
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, "admin/billing/aggregate")).Status);
-        var (_, rollups) = await admin.SendAsync(HttpMethod.Get, "admin/keys/key-main/rollups?period=month");
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, "manage/billing/aggregate")).Status);
+        var (_, rollups) = await admin.SendAsync(HttpMethod.Get, "manage/keys/key-main/rollups?period=month");
         var month = Assert.Single(rollups.GetProperty("data").EnumerateArray());
         Assert.Equal(first.GetProperty("cost").GetDecimal() + second.GetProperty("cost").GetDecimal(),
             month.GetProperty("models").GetProperty("gpt-reasoning").GetProperty("cost").GetDecimal());
 
         // A price that has been in effect cannot be removed; a future one can.
         var at = Uri.EscapeDataString(effective.ToString("O", CultureInfo.InvariantCulture));
-        Assert.Equal(409, (await admin.SendAsync(HttpMethod.Delete, $"admin/prices?model=gpt-reasoning&effective_from={at}")).Status);
+        Assert.Equal(409, (await admin.SendAsync(HttpMethod.Delete, $"manage/prices?model=gpt-reasoning&effective_from={at}")).Status);
     }
 
     [Fact]
@@ -147,10 +147,10 @@ public sealed class BillingTests(AzuriteFixture azurite)
             Assert.Equal(HttpStatusCode.OK, (await SendAsync(host, Chat(GatewayHost.Key, i == 0 ? oddModel : "gpt-test", stream: i == 2))).Status);
         }
         await admin.WaitForUsageAsync("key-main", 3);
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, "admin/billing/aggregate")).Status);
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, "manage/billing/aggregate")).Status);
 
-        var (_, json) = await admin.SendAsync(HttpMethod.Get, "admin/owners/team-a/statement");
-        using var request = new HttpRequestMessage(HttpMethod.Get, "admin/owners/team-a/statement?format=csv");
+        var (_, json) = await admin.SendAsync(HttpMethod.Get, "manage/owners/team-a/statement");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "manage/owners/team-a/statement?format=csv");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayHost.AdminKey);
         using var response = await host.Http.SendAsync(request, Ct);
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
@@ -177,12 +177,12 @@ public sealed class BillingTests(AzuriteFixture azurite)
         await using var host = await GatewayHost.StartAsync(null, azurite.ConnectionString, azurite.UniquePrefix());
         var admin = new AdminClient(host.Http);
         var (keyId, key) = await admin.CreateKeyAsync("team-usage");
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{keyId}", new { budget = new { amount = 10m }, requests_per_minute = 60 })).Status);
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{keyId}", new { budget = new { amount = 10m }, requests_per_minute = 60 })).Status);
         await SendAsync(host, Chat(key, "gpt-test"));
         await SendAsync(host, Chat(key, "gpt-reasoning", stream: true));
         await SendAsync(host, Chat(GatewayHost.Key, "gpt-test")); // another key's request is not this key's usage
         await admin.WaitForUsageAsync(keyId, 2);
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, "admin/billing/aggregate")).Status);
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, "manage/billing/aggregate")).Status);
 
         foreach (var path in new[] { "v1/usage", "api/v1/usage" })
         {
@@ -235,11 +235,11 @@ public sealed class BillingTests(AzuriteFixture azurite)
         var records = await admin.WaitForUsageAsync("key-main", 6);
         Assert.Equal(6, records.Count);
 
-        var runs = await Task.WhenAll(admin.SendAsync(HttpMethod.Post, "admin/billing/aggregate"), new AdminClient(second.Http).SendAsync(HttpMethod.Post, "admin/billing/aggregate"));
+        var runs = await Task.WhenAll(admin.SendAsync(HttpMethod.Post, "manage/billing/aggregate"), new AdminClient(second.Http).SendAsync(HttpMethod.Post, "manage/billing/aggregate"));
         Assert.All(runs, r => Assert.Equal(200, r.Status));
-        await admin.SendAsync(HttpMethod.Post, "admin/billing/aggregate");
+        await admin.SendAsync(HttpMethod.Post, "manage/billing/aggregate");
 
-        var (_, statement) = await admin.SendAsync(HttpMethod.Get, "admin/keys/key-main/statement");
+        var (_, statement) = await admin.SendAsync(HttpMethod.Get, "manage/keys/key-main/statement");
         var total = statement.GetProperty("total");
         Assert.Equal(6, total.GetProperty("requests").GetInt64());
         Assert.Equal(records.Sum(r => r.GetProperty("prompt_tokens").GetInt64()), total.GetProperty("prompt_tokens").GetInt64());

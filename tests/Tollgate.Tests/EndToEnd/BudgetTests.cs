@@ -208,7 +208,7 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         for (var i = 0; i < 60 && account?.Held != QuotaAmount.Zero; i++)
         {
             await Task.Delay(250, Ct);
-            var (status, run) = await admin.SendAsync(HttpMethod.Post, "admin/billing/aggregate");
+            var (status, run) = await admin.SendAsync(HttpMethod.Post, "manage/billing/aggregate");
             Assert.Equal(200, status);
             released += run.GetProperty("leases_released").GetInt32();
             account = await store.ReadAsync(Account("key-main"), Ct);

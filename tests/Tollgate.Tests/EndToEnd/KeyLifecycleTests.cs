@@ -37,20 +37,20 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
 
         Assert.Equal(200, await CallAsync(host, secret));
 
-        var (status, shown) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        var (status, shown) = await admin.SendAsync(HttpMethod.Get, $"manage/keys/{id}");
         Assert.Equal(200, status);
         Assert.Equal("active", shown.GetProperty("state").GetString());
         Assert.Equal("tg-" + id, shown.GetProperty("display_prefix").GetString());
         Assert.DoesNotContain(secret, shown.ToString(), StringComparison.Ordinal);
 
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, $"admin/keys/{id}/disable")).Status);
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, $"manage/keys/{id}/disable")).Status);
         Assert.Equal(401, await CallAsync(host, secret));
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, $"admin/keys/{id}/enable")).Status);
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, $"manage/keys/{id}/enable")).Status);
         Assert.Equal(200, await CallAsync(host, secret));
 
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, $"admin/keys/{id}/revoke")).Status);
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, $"manage/keys/{id}/revoke")).Status);
         Assert.Equal(401, await CallAsync(host, secret));
-        var (again, error) = await admin.SendAsync(HttpMethod.Post, $"admin/keys/{id}/enable");
+        var (again, error) = await admin.SendAsync(HttpMethod.Post, $"manage/keys/{id}/enable");
         Assert.Equal(409, again);
         Assert.Equal("key_revoked", error.GetProperty("error").GetProperty("code").GetString());
     }
@@ -66,7 +66,7 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
 
         // A second instance (another Functions worker) revokes it; the first only learns through its cache expiring.
         await using var second = await StartAsync(prefix);
-        Assert.Equal(200, (await new AdminClient(second.Http).SendAsync(HttpMethod.Post, $"admin/keys/{id}/revoke")).Status);
+        Assert.Equal(200, (await new AdminClient(second.Http).SendAsync(HttpMethod.Post, $"manage/keys/{id}/revoke")).Status);
 
         var refused = false;
         for (var i = 0; i < 50 && !refused; i++)
@@ -90,12 +90,12 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         Assert.Equal(403, await CallAsync(host, secret, "gpt-reasoning"));
 
         var expiry = new DateTimeOffset(2099, 1, 2, 3, 4, 5, TimeSpan.Zero);
-        var (status, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}",
+        var (status, updated) = await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}",
             new { models = new[] { "gpt-reasoning" }, requests_per_minute = 60, tokens_per_minute = 100000, budget = new { amount = 12.5m }, expires_at = expiry, name = "renamed" });
         Assert.Equal(200, status);
         Assert.Equal("renamed", updated.GetProperty("name").GetString());
 
-        var (got, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        var (got, stored) = await admin.SendAsync(HttpMethod.Get, $"manage/keys/{id}");
         Assert.Equal(200, got);
         Assert.Equal("renamed", stored.GetProperty("name").GetString());
         Assert.Equal(["gpt-reasoning"], stored.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
@@ -106,11 +106,11 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         Assert.Equal(200, await CallAsync(host, secret, "gpt-reasoning"));
         Assert.Equal(403, await CallAsync(host, secret, "gpt-test"));
 
-        var (_, cleared) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new Dictionary<string, object?> { ["models"] = null, ["budget"] = null });
+        var (_, cleared) = await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}", new Dictionary<string, object?> { ["models"] = null, ["budget"] = null });
         Assert.Equal(System.Text.Json.JsonValueKind.Null, cleared.GetProperty("models").ValueKind);
         Assert.Equal(200, await CallAsync(host, secret, "gpt-test"));
 
-        var (listed, list) = await admin.SendAsync(HttpMethod.Get, "admin/keys?owner=team-m");
+        var (listed, list) = await admin.SendAsync(HttpMethod.Get, "manage/keys?owner=team-m");
         Assert.Equal(200, listed);
         var row = Assert.Single(list.GetProperty("data").EnumerateArray());
         Assert.Equal(id, row.GetProperty("id").GetString());
@@ -136,36 +136,36 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         await using var host = await StartAsync();
         var admin = new AdminClient(host.Http);
 
-        var (status, created) = await admin.SendAsync(HttpMethod.Post, "admin/keys",
+        var (status, created) = await admin.SendAsync(HttpMethod.Post, "manage/keys",
             new { name = "budgeted", owner = "team-budget", budget = new { amount = 10.5m, tokens = 100000, period = "day", mode = "soft" } });
         Assert.Equal(201, status);
         var id = created.GetProperty("key").GetProperty("id").GetString();
         AssertBudget(created.GetProperty("key").GetProperty("budget"), 10.5m, 100000, "day", "soft");
         Assert.False(created.GetProperty("key").TryGetProperty("monthly_budget_usd", out _));
 
-        var (got, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        var (got, stored) = await admin.SendAsync(HttpMethod.Get, $"manage/keys/{id}");
         Assert.Equal(200, got);
         AssertBudget(stored.GetProperty("budget"), 10.5m, 100000, "day", "soft");
 
         // A budget sent in a PATCH replaces the whole budget: what it leaves out takes its default.
-        var (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { budget = new { tokens = 5000, period = "week" } });
+        var (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}", new { budget = new { tokens = 5000, period = "week" } });
         Assert.Equal(200, patched);
         AssertBudget(updated.GetProperty("budget"), null, 5000, "week", "hard");
-        (_, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        (_, stored) = await admin.SendAsync(HttpMethod.Get, $"manage/keys/{id}");
         AssertBudget(stored.GetProperty("budget"), null, 5000, "week", "hard");
 
-        (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { budget = new { amount = 0.25m, period = "credit", mode = "hard" }, name = "renamed" });
+        (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}", new { budget = new { amount = 0.25m, period = "credit", mode = "hard" }, name = "renamed" });
         Assert.Equal(200, patched);
         AssertBudget(updated.GetProperty("budget"), 0.25m, null, "credit", "hard");
 
         // Changing something else keeps the budget.
-        (_, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { requests_per_minute = 30 });
+        (_, updated) = await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}", new { requests_per_minute = 30 });
         AssertBudget(updated.GetProperty("budget"), 0.25m, null, "credit", "hard");
 
-        (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new Dictionary<string, object?> { ["budget"] = null });
+        (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}", new Dictionary<string, object?> { ["budget"] = null });
         Assert.Equal(200, patched);
         Assert.Equal(JsonValueKind.Null, updated.GetProperty("budget").ValueKind);
-        var (_, list) = await admin.SendAsync(HttpMethod.Get, "admin/keys?owner=team-budget");
+        var (_, list) = await admin.SendAsync(HttpMethod.Get, "manage/keys?owner=team-budget");
         var row = Assert.Single(list.GetProperty("data").EnumerateArray());
         Assert.Equal(JsonValueKind.Null, row.GetProperty("budget").ValueKind);
         Assert.Equal(30, row.GetProperty("requests_per_minute").GetInt64());
@@ -177,19 +177,19 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         await using var host = await StartAsync();
         var admin = new AdminClient(host.Http);
 
-        var (status, created) = await admin.SendAsync(HttpMethod.Post, "admin/keys", new { name = "legacy", owner = "team-legacy", monthly_budget_usd = 12.5m });
+        var (status, created) = await admin.SendAsync(HttpMethod.Post, "manage/keys", new { name = "legacy", owner = "team-legacy", monthly_budget_usd = 12.5m });
         Assert.Equal(201, status);
         var id = created.GetProperty("key").GetProperty("id").GetString();
         AssertBudget(created.GetProperty("key").GetProperty("budget"), 12.5m, null, "month", "hard");
 
-        await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { budget = new { tokens = 10, period = "day", mode = "soft" } });
-        var (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { monthly_budget_usd = 7 });
+        await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}", new { budget = new { tokens = 10, period = "day", mode = "soft" } });
+        var (patched, updated) = await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}", new { monthly_budget_usd = 7 });
         Assert.Equal(200, patched);
         AssertBudget(updated.GetProperty("budget"), 7m, null, "month", "hard");
-        var (_, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        var (_, stored) = await admin.SendAsync(HttpMethod.Get, $"manage/keys/{id}");
         AssertBudget(stored.GetProperty("budget"), 7m, null, "month", "hard");
 
-        (_, updated) = await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new Dictionary<string, object?> { ["monthly_budget_usd"] = null });
+        (_, updated) = await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}", new Dictionary<string, object?> { ["monthly_budget_usd"] = null });
         Assert.Equal(JsonValueKind.Null, updated.GetProperty("budget").ValueKind);
     }
 
@@ -210,11 +210,11 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         row["MonthlyBudgetUsd"] = "3.75";
         await table.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace, Ct);
 
-        var (_, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        var (_, stored) = await admin.SendAsync(HttpMethod.Get, $"manage/keys/{id}");
         AssertBudget(stored.GetProperty("budget"), 3.75m, null, "month", "hard");
 
         // The next write stores it in the new columns and drops the old one.
-        await admin.SendAsync(HttpMethod.Patch, $"admin/keys/{id}", new { name = "touched" });
+        await admin.SendAsync(HttpMethod.Patch, $"manage/keys/{id}", new { name = "touched" });
         var rewritten = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>("k" + hash[..2], hash, cancellationToken: Ct)).Value;
         Assert.False(rewritten.ContainsKey("MonthlyBudgetUsd"));
         Assert.Equal(("3.75", "month", "hard"), (rewritten.GetString("BudgetAmount"), rewritten.GetString("BudgetPeriod"), rewritten.GetString("BudgetMode")));
@@ -240,7 +240,7 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
             return body;
         }
 
-        foreach (var (method, path) in new[] { (HttpMethod.Post, "admin/keys"), (HttpMethod.Patch, $"admin/keys/{id}") })
+        foreach (var (method, path) in new[] { (HttpMethod.Post, "manage/keys"), (HttpMethod.Patch, $"manage/keys/{id}") })
         {
             await admin.ExpectErrorAsync(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = "fortnight" } }), "budget.period");
             await admin.ExpectErrorAsync(400, "invalid_budget", method, path, Body(method, new { budget = new { amount = 1, period = "1" } }), "budget.period");
@@ -258,10 +258,10 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         }
 
         // Nothing above changed the key.
-        var (_, stored) = await admin.SendAsync(HttpMethod.Get, $"admin/keys/{id}");
+        var (_, stored) = await admin.SendAsync(HttpMethod.Get, $"manage/keys/{id}");
         Assert.Equal(JsonValueKind.Null, stored.GetProperty("budget").ValueKind);
         Assert.Equal("test key", stored.GetProperty("name").GetString());
-        var (_, list) = await admin.SendAsync(HttpMethod.Get, "admin/keys?owner=o");
+        var (_, list) = await admin.SendAsync(HttpMethod.Get, "manage/keys?owner=o");
         Assert.Empty(list.GetProperty("data").EnumerateArray());
     }
 
@@ -275,11 +275,11 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
         Assert.Equal(200, await CallAsync(host, oldSecret));
         Assert.Equal(200, await CallAsync(host, newSecret));
 
-        var (status, error) = await admin.SendAsync(HttpMethod.Post, "admin/keys", new { name = "third", owner = "team-r" });
+        var (status, error) = await admin.SendAsync(HttpMethod.Post, "manage/keys", new { name = "third", owner = "team-r" });
         Assert.Equal(409, status);
         Assert.Equal("too_many_active_keys", error.GetProperty("error").GetProperty("code").GetString());
 
-        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, $"admin/keys/{oldId}/revoke")).Status);
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Post, $"manage/keys/{oldId}/revoke")).Status);
         Assert.Equal(200, await CallAsync(host, newSecret));
         await admin.CreateKeyAsync("team-r");
     }
@@ -292,12 +292,12 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
 
         foreach (var key in new[] { secret, GatewayHost.Key, "", "tg-nothing" })
         {
-            var (status, _) = await new AdminClient(host.Http, key).SendAsync(HttpMethod.Get, "admin/keys");
+            var (status, _) = await new AdminClient(host.Http, key).SendAsync(HttpMethod.Get, "manage/keys");
             Assert.Equal(401, status);
         }
         Assert.Equal(401, await CallAsync(host, GatewayHost.AdminKey));
 
-        using var cors = new HttpRequestMessage(HttpMethod.Options, "admin/keys");
+        using var cors = new HttpRequestMessage(HttpMethod.Options, "manage/keys");
         cors.Headers.Add("Origin", "https://evil.example");
         cors.Headers.Add("Access-Control-Request-Method", "POST");
         using var preflight = await host.Http.SendAsync(cors, Ct);
@@ -309,21 +309,21 @@ public sealed class KeyLifecycleTests(AzuriteFixture azurite)
     {
         await using var host = await StartAsync();
         var admin = new AdminClient(host.Http);
-        await admin.ExpectErrorAsync(400, "invalid_name", HttpMethod.Post, "admin/keys", new { name = "", owner = "x" });
-        await admin.ExpectErrorAsync(400, "invalid_owner", HttpMethod.Post, "admin/keys", new { name = "n", owner = "a\nb" });
-        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Post, "admin/keys", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
-        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Post, "admin/keys", new StringContent("null", System.Text.Encoding.UTF8, "application/json"));
-        await admin.ExpectErrorAsync(422, "invalid_limit", HttpMethod.Post, "admin/keys", new { name = "n", owner = "o", requests_per_minute = -1 });
-        await admin.ExpectErrorAsync(404, "key_not_found", HttpMethod.Get, "admin/keys/0123456789abcdef");
-        await admin.ExpectErrorAsync(404, "key_not_found", HttpMethod.Get, "admin/keys/bad'id");
-        await admin.ExpectErrorAsync(404, "key_not_found", HttpMethod.Post, "admin/keys/0123456789abcdef/revoke");
-        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Get, "admin/keys?continuation_token=not*a*token");
+        await admin.ExpectErrorAsync(400, "invalid_name", HttpMethod.Post, "manage/keys", new { name = "", owner = "x" });
+        await admin.ExpectErrorAsync(400, "invalid_owner", HttpMethod.Post, "manage/keys", new { name = "n", owner = "a\nb" });
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Post, "manage/keys", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Post, "manage/keys", new StringContent("null", System.Text.Encoding.UTF8, "application/json"));
+        await admin.ExpectErrorAsync(422, "invalid_limit", HttpMethod.Post, "manage/keys", new { name = "n", owner = "o", requests_per_minute = -1 });
+        await admin.ExpectErrorAsync(404, "key_not_found", HttpMethod.Get, "manage/keys/0123456789abcdef");
+        await admin.ExpectErrorAsync(404, "key_not_found", HttpMethod.Get, "manage/keys/bad'id");
+        await admin.ExpectErrorAsync(404, "key_not_found", HttpMethod.Post, "manage/keys/0123456789abcdef/revoke");
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Get, "manage/keys?continuation_token=not*a*token");
         var (id, _) = await admin.CreateKeyAsync("team-b");
-        await admin.ExpectErrorAsync(400, "unknown_field", HttpMethod.Patch, $"admin/keys/{id}", new { owner = "someone-else" });
-        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Patch, $"admin/keys/{id}", new { requests_per_minute = "sixty" });
-        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Patch, $"admin/keys/{id}", new[] { 1 });
-        await admin.ExpectErrorAsync(422, "invalid_limit", HttpMethod.Patch, $"admin/keys/{id}", new { tokens_per_minute = 0 });
-        await admin.ExpectErrorAsync(400, "invalid_time", HttpMethod.Get, $"admin/keys/{id}/usage?from=yesterday");
-        await admin.ExpectErrorAsync(422, "invalid_range", HttpMethod.Get, $"admin/keys/{id}/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z");
+        await admin.ExpectErrorAsync(400, "unknown_field", HttpMethod.Patch, $"manage/keys/{id}", new { owner = "someone-else" });
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Patch, $"manage/keys/{id}", new { requests_per_minute = "sixty" });
+        await admin.ExpectErrorAsync(400, "invalid_request", HttpMethod.Patch, $"manage/keys/{id}", new[] { 1 });
+        await admin.ExpectErrorAsync(422, "invalid_limit", HttpMethod.Patch, $"manage/keys/{id}", new { tokens_per_minute = 0 });
+        await admin.ExpectErrorAsync(400, "invalid_time", HttpMethod.Get, $"manage/keys/{id}/usage?from=yesterday");
+        await admin.ExpectErrorAsync(422, "invalid_range", HttpMethod.Get, $"manage/keys/{id}/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z");
     }
 }

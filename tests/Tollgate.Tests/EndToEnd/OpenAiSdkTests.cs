@@ -63,7 +63,17 @@ public sealed class OpenAiSdkTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(3, usage.InputTokenDetails.CachedTokenCount);
         Assert.Equal(2, usage.OutputTokenDetails.ReasoningTokenCount);
 
-        var record = Host.Usage.Snapshot().Last(r => r.RequestedModel == "gpt-reasoning" && r.Stream);
+        // The record lands just after the stream's last byte: wait for it (bounded).
+        UsageRecord? record = null;
+        for (var i = 0; i < 200 && record is null; i++)
+        {
+            record = Host.Usage.Snapshot().LastOrDefault(r => r.RequestedModel == "gpt-reasoning" && r.Stream);
+            if (record is null)
+            {
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
+        Assert.NotNull(record);
         Assert.Equal(UsageSource.Reported, record.Source);
         Assert.Equal(7, record.CompletionTokens);
         Assert.Equal(3, record.CachedTokens);

@@ -17,7 +17,7 @@ public sealed class OwnerBudgetAdminTests(AzuriteFixture azurite)
         Assert.Equal((period, mode), (budget.GetProperty("period").GetString(), budget.GetProperty("mode").GetString()));
     }
 
-    private static string Path(string owner) => $"admin/owners/{Uri.EscapeDataString(owner)}/budget";
+    private static string Path(string owner) => $"manage/owners/{Uri.EscapeDataString(owner)}/budget";
 
     private static Dictionary<string, JsonElement> ByOwner(JsonElement list) =>
         list.GetProperty("data").EnumerateArray().ToDictionary(b => b.GetProperty("owner").GetString()!);
@@ -43,7 +43,7 @@ public sealed class OwnerBudgetAdminTests(AzuriteFixture azurite)
         AssertBudget(body.GetProperty("budget"), 250.5m, 2_000_000, "week", "soft");
 
         Assert.Equal(200, (await admin.SendAsync(HttpMethod.Put, Path("team-b"), new { tokens = 10 })).Status);
-        (status, body) = await admin.SendAsync(HttpMethod.Get, "admin/budgets");
+        (status, body) = await admin.SendAsync(HttpMethod.Get, "manage/budgets");
         Assert.Equal(200, status);
         Assert.Equal(["team a", "team-b"], body.GetProperty("data").EnumerateArray().Select(b => b.GetProperty("owner").GetString()));
         AssertBudget(ByOwner(body)["team-b"].GetProperty("budget"), null, 10, "month", "hard");
@@ -60,7 +60,7 @@ public sealed class OwnerBudgetAdminTests(AzuriteFixture azurite)
         (status, body) = await admin.SendAsync(HttpMethod.Delete, Path("team a"));
         Assert.Equal(404, status);
         Assert.Equal("budget_not_found", body.GetProperty("error").GetProperty("code").GetString());
-        Assert.Equal(["team-b"], (await admin.SendAsync(HttpMethod.Get, "admin/budgets")).Body.GetProperty("data").EnumerateArray().Select(b => b.GetProperty("owner").GetString()));
+        Assert.Equal(["team-b"], (await admin.SendAsync(HttpMethod.Get, "manage/budgets")).Body.GetProperty("data").EnumerateArray().Select(b => b.GetProperty("owner").GetString()));
 
         Assert.Contains(host.Logs.Lines, l => l.EventId.Id == 4020 && l.Message.Contains("team a", StringComparison.Ordinal));
         Assert.Contains(host.Logs.Lines, l => l.EventId.Id == 4021 && l.Message.Contains("team a", StringComparison.Ordinal));
@@ -79,7 +79,7 @@ public sealed class OwnerBudgetAdminTests(AzuriteFixture azurite)
         });
         var admin = new AdminClient(host.Http);
 
-        var (status, list) = await admin.SendAsync(HttpMethod.Get, "admin/budgets");
+        var (status, list) = await admin.SendAsync(HttpMethod.Get, "manage/budgets");
         Assert.Equal(200, status);
         var listed = ByOwner(list);
         Assert.Equal(["team-config", "team-tokens"], listed.Keys.Order(StringComparer.Ordinal));
@@ -143,7 +143,7 @@ public sealed class OwnerBudgetAdminTests(AzuriteFixture azurite)
         await admin.ExpectErrorAsync(400, "invalid_owner", HttpMethod.Delete, Path(new string('x', 129)));
         await admin.ExpectErrorAsync(405, "method_not_allowed", HttpMethod.Post, Path("o"), new { amount = 1 });
 
-        var (_, list) = await admin.SendAsync(HttpMethod.Get, "admin/budgets");
+        var (_, list) = await admin.SendAsync(HttpMethod.Get, "manage/budgets");
         Assert.Empty(list.GetProperty("data").EnumerateArray());
 
         // An owner name of the longest allowed length, with characters that need escaping in a URL.
@@ -151,7 +151,7 @@ public sealed class OwnerBudgetAdminTests(AzuriteFixture azurite)
         Assert.Equal(200, (await admin.SendAsync(put, Path(owner), new { amount = 1 })).Status);
         Assert.Equal(owner, (await admin.SendAsync(HttpMethod.Get, Path(owner))).Body.GetProperty("owner").GetString());
 
-        var (unauthorized, _) = await new AdminClient(host.Http, GatewayHost.Key).SendAsync(HttpMethod.Get, "admin/budgets");
+        var (unauthorized, _) = await new AdminClient(host.Http, GatewayHost.Key).SendAsync(HttpMethod.Get, "manage/budgets");
         Assert.Equal(401, unauthorized);
     }
 
@@ -166,7 +166,7 @@ public sealed class OwnerBudgetAdminTests(AzuriteFixture azurite)
         });
         var admin = new AdminClient(host.Http);
 
-        var (status, list) = await admin.SendAsync(HttpMethod.Get, "admin/budgets");
+        var (status, list) = await admin.SendAsync(HttpMethod.Get, "manage/budgets");
         Assert.Equal(200, status);
         Assert.Equal("team-config", Assert.Single(list.GetProperty("data").EnumerateArray()).GetProperty("owner").GetString());
         Assert.Equal(200, (await admin.SendAsync(HttpMethod.Get, Path("team-config"))).Status);

@@ -309,7 +309,7 @@ public sealed class RawHttpTests(GatewayFixture fixture) : IClassFixture<Gateway
     [InlineData("GET", "v1/chat/completions", "POST")]
     [InlineData("PUT", "api/v1/chat/completions", "POST")]
     [InlineData("POST", "v1/models", "GET")]
-    [InlineData("DELETE", "admin/keys", "POST, GET")]
+    [InlineData("DELETE", "manage/keys", "POST, GET")]
     public async Task AKnownPathWithTheWrongMethod_Is405_WithAllow(string method, string path, string allow)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);

@@ -37,7 +37,7 @@ public sealed class AdminClient(HttpClient http, string adminKey = GatewayHost.A
     /// <summary>Creates a key; returns its id and secret.</summary>
     public async Task<(string Id, string Secret)> CreateKeyAsync(string owner, string name = "test key", string[]? models = null)
     {
-        var (status, body) = await SendAsync(HttpMethod.Post, "admin/keys", new { name, owner, models });
+        var (status, body) = await SendAsync(HttpMethod.Post, "manage/keys", new { name, owner, models });
         Assert.True(status == 201, $"create returned {status}: {body}");
         return (body.GetProperty("key").GetProperty("id").GetString()!, body.GetProperty("secret").GetString()!);
     }
@@ -51,7 +51,7 @@ public sealed class AdminClient(HttpClient http, string adminKey = GatewayHost.A
         var to = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"));
         for (var page = 0; page < 1000; page++)
         {
-            var path = $"admin/keys/{keyId}/usage?from={from}&to={to}&page_size=50" + (token is null ? "" : "&continuation_token=" + Uri.EscapeDataString(token));
+            var path = $"manage/keys/{keyId}/usage?from={from}&to={to}&page_size=50" + (token is null ? "" : "&continuation_token=" + Uri.EscapeDataString(token));
             var (status, body) = await SendAsync(HttpMethod.Get, path);
             Assert.True(status == 200, $"usage returned {status}: {body}");
             records.AddRange(body.GetProperty("data").EnumerateArray());
