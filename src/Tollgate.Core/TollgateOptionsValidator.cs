@@ -50,17 +50,21 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             {
                 failures.Add($"{path}:Secret is required unless AuthStyle is None.");
             }
+            AddIfUnresolved(failures, $"{path}:Secret", upstream.Secret);
             if (upstream.Models.Count == 0)
             {
                 failures.Add($"{path}:Models must list at least one model.");
             }
         }
 
+        AddIfUnresolved(failures, $"{S}:KeyPepper", options.KeyPepper);
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Keys.Count; i++)
         {
             var key = options.Keys[i];
             var path = $"{S}:Keys:{i}";
+            AddIfUnresolved(failures, $"{path}:Key", key.Key);
+            AddIfUnresolved(failures, $"{path}:KeyHash", key.KeyHash);
             if (!Keys.KeyValidation.IsValidId(key.Id))
             {
                 failures.Add($"{path}:Id must be 1 to 64 letters, digits, '-' or '_'.");
@@ -112,6 +116,10 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
         if (options.TablePrefix.Length is 0 or > 40 || !options.TablePrefix.All(char.IsAsciiLetterOrDigit) || !char.IsAsciiLetter(options.TablePrefix[0]))
         {
             return ValidateOptionsResult.Fail($"{Storage.StorageOptions.Section}:TablePrefix must be 1 to 40 letters and digits, starting with a letter.");
+        }
+        if (IsUnresolvedReference(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Fail(UnresolvedMessage($"{Storage.StorageOptions.Section}:ConnectionString"));
         }
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
@@ -173,15 +181,43 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
         for (var i = 0; i < options.Keys.Count; i++)
         {
             var key = options.Keys[i];
-            if (string.IsNullOrEmpty(key.Key) == string.IsNullOrEmpty(key.KeyHash))
+            var path = $"{Admin.AdminOptions.Section}:Keys:{i}";
+            if (IsUnresolvedReference(key.Key) || IsUnresolvedReference(key.KeyHash))
             {
-                failures.Add($"{Admin.AdminOptions.Section}:Keys:{i} needs exactly one of Key or KeyHash.");
+                failures.Add(UnresolvedMessage(IsUnresolvedReference(key.Key) ? $"{path}:Key" : $"{path}:KeyHash"));
+            }
+            else if (string.IsNullOrEmpty(key.Key) == string.IsNullOrEmpty(key.KeyHash))
+            {
+                failures.Add($"{path} needs exactly one of Key or KeyHash.");
             }
             else if (key.Key is { Length: < 24 })
             {
-                failures.Add($"{Admin.AdminOptions.Section}:Keys:{i}:Key must be at least 24 characters.");
+                failures.Add($"{path}:Key must be at least 24 characters.");
+            }
+            else if (key.KeyHash is { } hash && !Keys.KeyHash.TryParseHex(hash, out _))
+            {
+                failures.Add($"{path}:KeyHash must be 64 hex digits (SHA-256).");
             }
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>
+    /// App Service leaves a Key Vault reference as its own text when it cannot resolve it (the secret is missing, or the
+    /// identity may not read it). Serving with that text as a secret would be wrong in a way nobody sees, so start-up
+    /// fails instead, naming the setting (never its value).
+    /// </summary>
+    internal static bool IsUnresolvedReference(string? value) =>
+        value is not null && value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
+
+    private static string UnresolvedMessage(string path) =>
+        $"{path} is a Key Vault reference that was not resolved: the secret does not exist, or the app's identity lacks the Key Vault Secrets User role.";
+
+    private static void AddIfUnresolved(List<string> failures, string path, string? value)
+    {
+        if (IsUnresolvedReference(value))
+        {
+            failures.Add(UnresolvedMessage(path));
+        }
     }
 }

@@ -55,4 +55,36 @@ public sealed class TollgateOptionsValidatorTests
         Assert.NotNull(error);
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Tollgate:Upstreams:a:Secret", "Tollgate:Upstreams:a:Secret")]
+    [InlineData("Tollgate:Keys:0:Key", "Tollgate:Keys:0:Key")]
+    [InlineData("Tollgate:KeyPepper", "Tollgate:KeyPepper")]
+    [InlineData("Tollgate:Admin:Keys:0:KeyHash", "Tollgate:Admin:Keys:0:KeyHash")]
+    [InlineData("Tollgate:Storage:ConnectionString", "Tollgate:Storage:ConnectionString")]
+    public void AnUnresolvedKeyVaultReference_StopsStartUp_NamingTheSetting(string key, string path)
+    {
+        const string reference = "@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/upstream-a/)";
+        var settings = new Dictionary<string, string?>
+        {
+            ["Tollgate:Upstreams:a:BaseUrl"] = "https://api.example.com",
+            ["Tollgate:Upstreams:a:Secret"] = "sk",
+            ["Tollgate:Upstreams:a:Models:m"] = "n",
+            ["Tollgate:Keys:0:Id"] = "k",
+            ["Tollgate:Keys:0:Key"] = "tg-1",
+            ["Tollgate:Admin:Keys:0:Id"] = "admin",
+            ["Tollgate:Admin:Keys:0:KeyHash"] = new string('a', 64),
+            [key] = reference,
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        using var provider = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
+        var error = Assert.ThrowsAny<OptionsValidationException>(() =>
+        {
+            _ = provider.GetRequiredService<IOptions<TollgateOptions>>().Value;
+            _ = provider.GetRequiredService<IOptions<Tollgate.Admin.AdminOptions>>().Value;
+            _ = provider.GetRequiredService<IOptions<Tollgate.Storage.StorageOptions>>().Value;
+        });
+        Assert.Contains($"{path} is a Key Vault reference that was not resolved", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("vault.azure.net", error.Message, StringComparison.Ordinal);
+    }
 }
