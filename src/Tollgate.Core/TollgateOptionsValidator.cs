@@ -51,9 +51,13 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
                 failures.Add($"{path}:Secret is required unless AuthStyle is None.");
             }
             AddIfUnresolved(failures, $"{path}:Secret", upstream.Secret);
+            if (upstream.ModelMapProblem is { } mapProblem)
+            {
+                failures.Add($"{path}:{mapProblem}");
+            }
             if (upstream.Models.Count == 0)
             {
-                failures.Add($"{path}:Models must list at least one model.");
+                failures.Add($"{path}:Models (or ModelMap) must list at least one model.");
             }
         }
 

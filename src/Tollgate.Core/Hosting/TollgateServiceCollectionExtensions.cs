@@ -25,7 +25,15 @@ public static class TollgateServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTollgate(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TollgateOptions>().Bind(configuration.GetSection(TollgateOptions.Section)).ValidateOnStart();
+        services.AddOptions<TollgateOptions>().Bind(configuration.GetSection(TollgateOptions.Section))
+            .PostConfigure(options =>
+            {
+                foreach (var upstream in options.Upstreams.Values)
+                {
+                    upstream.ApplyModelMap();
+                }
+            })
+            .ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
         services.AddOptions<UsageLedgerOptions>().Bind(configuration.GetSection(UsageLedgerOptions.Section)).ValidateOnStart();
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();

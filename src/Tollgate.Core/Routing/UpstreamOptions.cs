@@ -18,4 +18,42 @@ public sealed class UpstreamOptions
 
     /// <summary>Models this provider serves: the name clients use → the name the provider expects.</summary>
     public Dictionary<string, string> Models { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The same as <see cref="Models"/> in one value, for hosts whose setting names cannot carry model names (App Service
+    /// on Linux turns '.' in a setting name into '_', so <c>gpt-4.1</c> cannot be a key there):
+    /// <c>gpt-4o-mini=gpt-4o-mini-2024-07-18;gpt-4.1</c>, entries split by ';' or ',', a name alone meaning the same
+    /// name upstream. Added to <see cref="Models"/> at start-up.
+    /// </summary>
+    public string? ModelMap { get; set; }
+
+    /// <summary>Why <see cref="ModelMap"/> could not be applied, for the validator; null when it was (or is empty).</summary>
+    internal string? ModelMapProblem { get; private set; }
+
+    /// <summary>Adds <see cref="ModelMap"/>'s entries to <see cref="Models"/> (once, after binding), or notes why it cannot.</summary>
+    internal void ApplyModelMap() => ModelMapProblem = MergeModelMap();
+
+    private string? MergeModelMap()
+    {
+        if (string.IsNullOrWhiteSpace(ModelMap))
+        {
+            return null;
+        }
+        foreach (var entry in ModelMap.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = entry.IndexOf('=', StringComparison.Ordinal);
+            var client = (equals < 0 ? entry : entry[..equals]).Trim();
+            var upstream = (equals < 0 ? entry : entry[(equals + 1)..]).Trim();
+            if (client.Length == 0 || upstream.Length == 0)
+            {
+                return $"ModelMap entry '{entry}' needs a model name (client=upstream, or one name for both).";
+            }
+            if (Models.TryGetValue(client, out var existing) && existing != upstream)
+            {
+                return $"ModelMap maps '{client}' to '{upstream}', but Models maps it to '{existing}'.";
+            }
+            Models[client] = upstream;
+        }
+        return null;
+    }
 }

@@ -87,4 +87,31 @@ public sealed class TollgateOptionsValidatorTests
         Assert.Contains($"{path} is a Key Vault reference that was not resolved", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("vault.azure.net", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ModelMap_AddsModelsInOneSetting_ForHostsWhoseSettingNamesCannotCarryThem()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tollgate:Upstreams:a:BaseUrl"] = "https://api.example.com",
+            ["Tollgate:Upstreams:a:Secret"] = "sk",
+            ["Tollgate:Upstreams:a:ModelMap"] = "gpt-4.1 ; gpt-4o-mini=gpt-4o-mini-2024-07-18,o3",
+            ["Tollgate:Upstreams:a:Models:extra"] = "extra-upstream",
+        }).Build();
+        using var provider = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
+
+        var models = provider.GetRequiredService<IOptions<TollgateOptions>>().Value.Upstreams["a"].Models;
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["gpt-4.1"] = "gpt-4.1", ["gpt-4o-mini"] = "gpt-4o-mini-2024-07-18", ["o3"] = "o3", ["extra"] = "extra-upstream",
+        }, models);
+        Assert.True(provider.GetRequiredService<Tollgate.Routing.ModelRouter>().TryGetRoute("gpt-4.1", out _));
+
+        Assert.Contains("Tollgate:Upstreams:a:ModelMap entry '=x'", Validate(new()
+        {
+            ["Tollgate:Upstreams:a:BaseUrl"] = "https://api.example.com",
+            ["Tollgate:Upstreams:a:Secret"] = "sk",
+            ["Tollgate:Upstreams:a:ModelMap"] = "m;=x",
+        })!.Message, StringComparison.Ordinal);
+    }
 }
