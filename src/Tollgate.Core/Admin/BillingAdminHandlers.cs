@@ -106,7 +106,7 @@ public sealed partial class BillingAdminHandlers(
     public Task AggregateAsync(HttpContext context) => WithStorageAsync(context, async ct =>
     {
         var run = await services.GetRequiredService<BillingJob>().RunAsync(ct).ConfigureAwait(false);
-        var result = run.Aggregation;
+        var result = run.Aggregation!; // WithStorageAsync: storage is configured, so the aggregation ran.
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture,

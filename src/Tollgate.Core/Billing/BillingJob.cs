@@ -8,7 +8,7 @@ namespace Tollgate.Billing;
 /// <c>POST /manage/billing/aggregate</c>): first gives back the budget reservations of instances that died, then rolls
 /// usage up.
 /// </summary>
-public sealed partial class BillingJob(UsageAggregator aggregator, QuotaAccounts quotas, ILogger<BillingJob> logger)
+public sealed partial class BillingJob(QuotaAccounts quotas, ILogger<BillingJob> logger, UsageAggregator? aggregator = null)
 {
     public async Task<BillingJobResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -22,7 +22,8 @@ public sealed partial class BillingJob(UsageAggregator aggregator, QuotaAccounts
             // Releasing leases can wait for the next run; rolling usage up goes ahead.
             LogReleaseFailed(logger, e.GetType().Name);
         }
-        var aggregation = await aggregator.RunAsync(cancellationToken).ConfigureAwait(false);
+        // Without storage there is nothing to roll up (usage stays in memory); leases were still released above.
+        var aggregation = aggregator is null ? null : await aggregator.RunAsync(cancellationToken).ConfigureAwait(false);
         return new BillingJobResult(aggregation, released);
     }
 
@@ -30,5 +31,5 @@ public sealed partial class BillingJob(UsageAggregator aggregator, QuotaAccounts
     private static partial void LogReleaseFailed(ILogger logger, string error);
 }
 
-/// <summary>What one run did: the aggregation's figures, and how many expired budget leases it released.</summary>
-public sealed record BillingJobResult(AggregationResult Aggregation, int LeasesReleased);
+/// <summary>What one run did: the aggregation's figures (null without storage), and how many expired budget leases it released.</summary>
+public sealed record BillingJobResult(AggregationResult? Aggregation, int LeasesReleased);

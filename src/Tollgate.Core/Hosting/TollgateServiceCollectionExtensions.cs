@@ -71,6 +71,7 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton<OwnerBudgets>();
         services.AddHostedService(sp => sp.GetRequiredService<OwnerBudgets>());
         services.TryAddSingleton<QuotaAccounts>();
+        services.TryAddSingleton<BillingJob>();
         services.AddHostedService(sp => sp.GetRequiredService<QuotaAccounts>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
@@ -96,7 +97,6 @@ public static class TollgateServiceCollectionExtensions
             services.TryAddSingleton<PriceStore>();
             services.TryAddSingleton<RollupStore>();
             services.TryAddSingleton<UsageAggregator>();
-            services.TryAddSingleton<BillingJob>();
             services.TryAddSingleton<OwnerBudgetStore>();
             services.TryAddSingleton<IQuotaStore, TableQuotaStore>();
         }

@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tollgate.Admin;
+using Tollgate.Billing;
+using Tollgate.Hosting;
+using Tollgate.Quota;
+using Tollgate.Storage;
+using Tollgate.Tests.Infrastructure;
+using Tollgate.Usage;
+
+namespace Tollgate.Tests.Hosting;
+
+/// <summary>
+/// <c>local.settings.sample.json</c>, copied to <c>src/Tollgate.Functions/local.settings.json</c> for <c>func start</c>:
+/// every Tollgate setting in it is one the options read, the Functions app starts with it, and it runs the same
+/// local setup as the standalone host's <c>appsettings.Development.json</c>.
+/// </summary>
+public sealed class LocalSettingsSampleTests
+{
+    private const string DevKey = "tg-dev-local-0000000000000000";
+
+    /// <summary>The settings the Functions host and its worker read themselves (everything else is Tollgate's).</summary>
+    private static readonly string[] HostSettings = ["AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME", "TOLLGATE_AGGREGATION_SCHEDULE"];
+
+    /// <summary>The sections that bind to their own options class; the rest of <c>Tollgate</c> binds to <see cref="TollgateOptions"/>.</summary>
+    private static readonly (string Section, Type Options)[] Sections =
+    [
+        (StorageOptions.Section, typeof(StorageOptions)),
+        (UsageLedgerOptions.Section, typeof(UsageLedgerOptions)),
+        (AdminOptions.Section, typeof(AdminOptions)),
+        (TokenizerOptions.Section, typeof(TokenizerOptions)),
+        (BillingOptions.Section, typeof(BillingOptions)),
+        (QuotaOptions.Section, typeof(QuotaOptions)),
+    ];
+
+    [Fact]
+    public void TheSample_IsLocalSettings_ForTheIsolatedWorker_WithAzuriteAndTheAggregationSchedule()
+    {
+        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "local.settings.sample.json")));
+        Assert.False(sample.RootElement.GetProperty("IsEncrypted").GetBoolean());
+        Assert.All(sample.RootElement.GetProperty("Values").EnumerateObject(), p => Assert.Equal(JsonValueKind.String, p.Value.ValueKind));
+
+        var values = Values();
+        Assert.Equal("UseDevelopmentStorage=true", values["AzureWebJobsStorage"]);
+        Assert.Equal("dotnet-isolated", values["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.Equal("0 */5 * * * *", values["TOLLGATE_AGGREGATION_SCHEDULE"]);
+        // The timer's %setting% is in the sample, so func start can resolve it.
+        var schedule = Assert.Single(FunctionsSource.Read(), f => f.Schedule is not null).Schedule!;
+        Assert.Contains(schedule.Trim('%'), values.Keys);
+        Assert.All(values.Keys, k => Assert.True(k.StartsWith("Tollgate__", StringComparison.Ordinal) || HostSettings.Contains(k), $"{k} is read by nobody"));
+    }
+
+    [Fact]
+    public void TheSample_HoldsTheDevKey_AndEveryDevelopmentSettingOfTheStandaloneHost()
+    {
+        var settings = Settings();
+        var key = Enumerable.Range(0, 10).Single(i => settings.GetValueOrDefault($"Tollgate:Keys:{i}:Key") == DevKey);
+        Assert.Equal("dev", settings[$"Tollgate:Keys:{key}:Id"]);
+
+        using var development = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "src", "Tollgate.Server", "appsettings.Development.json")));
+        var expected = new Dictionary<string, string>(StringComparer.Ordinal);
+        Flatten(development.RootElement, "", expected);
+        Assert.NotEmpty(expected);
+        Assert.All(expected, setting =>
+        {
+            Assert.True(settings.TryGetValue(setting.Key, out var value), $"{setting.Key} (appsettings.Development.json) is missing from local.settings.sample.json");
+            Assert.True(SameValue(setting.Value, value), $"{setting.Key} is '{value}' in local.settings.sample.json, '{setting.Value}' in appsettings.Development.json");
+        });
+    }
+
+    [Fact]
+    public void EveryTollgateSetting_BindsToAnOption()
+    {
+        Assert.Empty(Unbound(Settings()));
+    }
+
+    [Fact]
+    public void AMisspelledSetting_IsCaughtByTheSameCheck()
+    {
+        var settings = Settings();
+        settings["Tollgate:Keys:0:Bugdet:Amount"] = "5";
+        settings["Tollgate:Billing:Prices:0:OutputPerMilion"] = "1";
+        settings["Tollgate:MaxRequestBodyByte"] = "1";
+        var unbound = Unbound(settings);
+        Assert.Equal(3, unbound.Count);
+        Assert.Contains(unbound, u => u.Contains("Bugdet", StringComparison.Ordinal));
+        Assert.Contains(unbound, u => u.Contains("OutputPerMilion", StringComparison.Ordinal));
+        Assert.Contains(unbound, u => u.Contains("MaxRequestBodyByte", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheFunctionsApp_StartsWithTheSample_AndCanBuildEveryFunction()
+    {
+        // As Program.cs composes it: the settings as environment variables, then AddTollgate.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings()).Build();
+        await using var services = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
+
+        services.GetRequiredService<IStartupValidator>().Validate();
+        Assert.Equal(DevKey, services.GetRequiredService<IOptions<TollgateOptions>>().Value.Keys.Single(k => k.Id == "dev").Key);
+        Assert.Equal(5m, services.GetRequiredService<IOptions<TollgateOptions>>().Value.Keys.Single(k => k.Id == "dev").Budget!.Amount);
+        Assert.True(services.GetRequiredService<IOptions<StorageOptions>>().Value.IsConfigured);
+        Assert.Equal(4, services.GetRequiredService<IOptions<BillingOptions>>().Value.Prices.Count);
+        Assert.Single(services.GetRequiredService<IOptions<AdminOptions>>().Value.Keys);
+        _ = services.GetRequiredService<IOptions<QuotaOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<UsageLedgerOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<TokenizerOptions>>().Value;
+
+        // What the function classes take in their constructors (the timer's BillingJob needs storage, which the sample configures).
+        var dependencies = FunctionsSource.Dependencies();
+        Assert.Contains("BillingJob", dependencies);
+        foreach (var name in dependencies)
+        {
+            var type = Assert.Single(typeof(TollgateOptions).Assembly.GetTypes(), t => t.Name == name);
+            Assert.NotNull(services.GetRequiredService(type));
+        }
+    }
+
+    /// <summary>The sample's values, as the worker's environment variables.</summary>
+    private static Dictionary<string, string?> Values()
+    {
+        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "local.settings.sample.json")));
+        return sample.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString(), StringComparer.Ordinal);
+    }
+
+    /// <summary>The values as configuration: the environment-variable provider reads '__' as ':'.</summary>
+    private static Dictionary<string, string?> Settings() =>
+        Values().ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => v.Value, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Binds each section to its options class refusing unknown keys: a setting no option reads (a typo, a removed
+    /// option) is reported with its path, as is a value that does not convert.
+    /// </summary>
+    private static List<string> Unbound(Dictionary<string, string?> settings)
+    {
+        var tollgate = settings.Where(s => s.Key.StartsWith(TollgateOptions.Section + ":", StringComparison.OrdinalIgnoreCase)).ToList();
+        var problems = new List<string>();
+        foreach (var (section, options) in Sections.Append((TollgateOptions.Section, typeof(TollgateOptions))))
+        {
+            var own = tollgate.Where(s => options == typeof(TollgateOptions)
+                ? !Sections.Any(other => s.Key.StartsWith(other.Section + ":", StringComparison.OrdinalIgnoreCase))
+                : s.Key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase));
+            // One key at a time, so that every unknown key is reported, not only the first.
+            foreach (var setting in own)
+            {
+                var configuration = new ConfigurationBuilder().AddInMemoryCollection([setting]).Build();
+                try
+                {
+                    configuration.GetSection(section).Get(options, o => o.ErrorOnUnknownConfiguration = true);
+                }
+                catch (InvalidOperationException e)
+                {
+                    problems.Add($"{setting.Key}: {e.Message}");
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static void Flatten(JsonElement element, string path, Dictionary<string, string> into)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    Flatten(property.Value, path.Length == 0 ? property.Name : $"{path}:{property.Name}", into);
+                }
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    Flatten(item, $"{path}:{index++}", into);
+                }
+                break;
+            case JsonValueKind.String:
+                into[path] = element.GetString()!;
+                break;
+            default:
+                into[path] = element.GetRawText();
+                break;
+        }
+    }
+
+    private static bool SameValue(string expected, string? actual) =>
+        string.Equals(expected, actual, StringComparison.Ordinal)
+        || (decimal.TryParse(expected, NumberStyles.Float, CultureInfo.InvariantCulture, out var a)
+            && decimal.TryParse(actual, NumberStyles.Float, CultureInfo.InvariantCulture, out var b) && a == b)
+        || (bool.TryParse(expected, out var x) && bool.TryParse(actual, out var y) && x == y);
+}
