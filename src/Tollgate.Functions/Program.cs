@@ -12,7 +12,10 @@ builder.ConfigureFunctionsWebApplication();
 
 // The worker sends its own telemetry to Application Insights: logs written outside an invocation (start-up, the
 // usage ledger, budget flushes) never reach the host, so relaying through it would lose them.
-builder.Services.AddApplicationInsightsTelemetryWorkerService().ConfigureFunctionsApplicationInsights();
+// No adaptive sampling: every request line (status, tokens) and warning reaches Application Insights.
+builder.Services
+    .AddApplicationInsightsTelemetryWorkerService(options => options.EnableAdaptiveSampling = false)
+    .ConfigureFunctionsApplicationInsights();
 if (Environment.GetEnvironmentVariable("AZURE_CLIENT_ID") is { Length: > 0 } clientId)
 {
     // Application Insights has local (key) authentication off: the worker signs in as the app's identity.

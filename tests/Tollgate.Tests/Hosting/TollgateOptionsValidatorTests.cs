@@ -22,15 +22,18 @@ public sealed class TollgateOptionsValidatorTests
         }
     }
 
-    [Fact]
-    public void ValidConfiguration_Passes() => Assert.Null(Validate(new()
+    /// <summary>One upstream and one key: a configuration that starts.</summary>
+    private static Dictionary<string, string?> ValidSettings() => new()
     {
         ["Tollgate:Upstreams:a:BaseUrl"] = "https://api.example.com",
         ["Tollgate:Upstreams:a:Secret"] = "sk",
         ["Tollgate:Upstreams:a:Models:m"] = "n",
         ["Tollgate:Keys:0:Id"] = "k",
         ["Tollgate:Keys:0:Key"] = "tg-1",
-    }));
+    };
+
+    [Fact]
+    public void ValidConfiguration_Passes() => Assert.Null(Validate(ValidSettings()));
 
     [Theory]
     [InlineData("Tollgate:Upstreams:a:BaseUrl", "not a url", "Tollgate:Upstreams:a:BaseUrl")]
@@ -42,15 +45,8 @@ public sealed class TollgateOptionsValidatorTests
     [InlineData("Tollgate:StreamIdleTimeout", "00:00:00", "Tollgate:StreamIdleTimeout")]
     public void BadSetting_FailsNamingItsPath(string key, string value, string path)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Tollgate:Upstreams:a:BaseUrl"] = "https://api.example.com",
-            ["Tollgate:Upstreams:a:Secret"] = "sk",
-            ["Tollgate:Upstreams:a:Models:m"] = "n",
-            ["Tollgate:Keys:0:Id"] = "k",
-            ["Tollgate:Keys:0:Key"] = "tg-1",
-            [key] = value,
-        };
+        var settings = ValidSettings();
+        settings[key] = value;
         var error = Validate(settings);
         Assert.NotNull(error);
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
@@ -65,17 +61,10 @@ public sealed class TollgateOptionsValidatorTests
     public void AnUnresolvedKeyVaultReference_StopsStartUp_NamingTheSetting(string key, string path)
     {
         const string reference = "@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/upstream-a/)";
-        var settings = new Dictionary<string, string?>
-        {
-            ["Tollgate:Upstreams:a:BaseUrl"] = "https://api.example.com",
-            ["Tollgate:Upstreams:a:Secret"] = "sk",
-            ["Tollgate:Upstreams:a:Models:m"] = "n",
-            ["Tollgate:Keys:0:Id"] = "k",
-            ["Tollgate:Keys:0:Key"] = "tg-1",
-            ["Tollgate:Admin:Keys:0:Id"] = "admin",
-            ["Tollgate:Admin:Keys:0:KeyHash"] = new string('a', 64),
-            [key] = reference,
-        };
+        var settings = ValidSettings();
+        settings["Tollgate:Admin:Keys:0:Id"] = "admin";
+        settings["Tollgate:Admin:Keys:0:KeyHash"] = new string('a', 64);
+        settings[key] = reference;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         using var provider = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
         var error = Assert.ThrowsAny<OptionsValidationException>(() =>
