@@ -74,12 +74,13 @@ public sealed record UsageRecordResponse(
     DateTimeOffset CompletedAt,
     decimal Cost,
     string? PriceVersion,
-    bool Unpriced)
+    bool Unpriced,
+    int Attempts)
 {
     public static UsageRecordResponse From(UsageRecord r) => new(
         r.RequestId, r.KeyId, r.Owner, r.RequestedModel, r.UpstreamModel, r.Upstream, r.Stream, r.PromptTokens, r.CompletionTokens,
         r.CachedTokens, r.ReasoningTokens, r.Source.ToString().ToLowerInvariant(), r.Status, r.Outcome.ToString(), r.ErrorCode,
-        r.FinishReason, r.TimeToFirstTokenMs, r.DurationMs, r.StartedAt, r.CompletedAt, r.Cost, r.PriceVersion, r.Unpriced);
+        r.FinishReason, r.TimeToFirstTokenMs, r.DurationMs, r.StartedAt, r.CompletedAt, r.Cost, r.PriceVersion, r.Unpriced, r.Attempts);
 }
 
 public sealed record UsageListResponse(IReadOnlyList<UsageRecordResponse> Data, string? ContinuationToken);

@@ -39,4 +39,10 @@ public sealed class UsageRecord
     public DateTimeOffset CompletedAt { get; set; }
 
     public long TotalTokens => PromptTokens + CompletionTokens;
+
+    /// <summary>
+    /// Upstream attempts made: 1 when the first deployment answered, more when Tollgate failed over (the record's
+    /// <see cref="Upstream"/> and <see cref="UpstreamModel"/> name the deployment that answered last); 0 when nothing was sent.
+    /// </summary>
+    public int Attempts { get; set; }
 }

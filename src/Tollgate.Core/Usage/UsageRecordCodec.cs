@@ -11,10 +11,14 @@ namespace Tollgate.Usage;
 /// </summary>
 internal static class UsageRecordCodec
 {
-    /// <summary>2 adds each record's cost and price version; pages of format 1 (without them) are still read.</summary>
-    public const byte Format = 2;
+    /// <summary>
+    /// 3 adds the upstream attempts (a varint, only when not 1); 2 added each record's cost and price version. Pages of
+    /// formats 1 and 2 are still read.
+    /// </summary>
+    public const byte Format = 3;
 
     private const byte FormatWithoutCost = 1;
+    private const byte FormatWithoutAttempts = 2;
 
     // Record flags.
     private const int StreamFlag = 1;
@@ -22,6 +26,7 @@ internal static class UsageRecordCodec
     private const int CompactIdFlag = 4;
     private const int UnpricedFlag = 1 << 9;
     private const int CostFlag = 1 << 10;
+    private const int AttemptsFlag = 1 << 11;
 
     // String references: 0 = null, 1 = a new string follows (it takes the next index), n >= 2 = index n - 2.
     private const int NullString = 0;
@@ -30,11 +35,12 @@ internal static class UsageRecordCodec
     /// <summary>Reads every record of a page. <paramref name="keyId"/> is the page's key (every record shares it).</summary>
     public static List<UsageRecord> Decode(ReadOnlySpan<byte> data, string keyId)
     {
-        if (data.IsEmpty || data[0] is not (Format or FormatWithoutCost))
+        if (data.IsEmpty || data[0] is not (Format or FormatWithoutAttempts or FormatWithoutCost))
         {
             throw new InvalidDataException($"A usage page has an unknown format ({(data.IsEmpty ? "empty" : data[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}).");
         }
-        var withCost = data[0] == Format;
+        var withCost = data[0] != FormatWithoutCost;
+        var withAttempts = data[0] == Format;
         var records = new List<UsageRecord>();
         var strings = new List<string>();
         var position = 1;
@@ -82,6 +88,9 @@ internal static class UsageRecordCodec
                 record.Cost = (flags & CostFlag) != 0 ? ReadDecimal(data, ref position) : 0m;
                 record.PriceVersion = ReadRef(data, ref position, strings);
             }
+            // Before format 3 a record with upstream figures had made one attempt.
+            record.Attempts = withAttempts && (flags & AttemptsFlag) != 0 ? (int)ReadVarint(data, ref position)
+                : record.Status == 0 ? 0 : 1;
             records.Add(record);
         }
         return records;
@@ -134,7 +143,7 @@ internal static class UsageRecordCodec
             var compactId = IsCompactId(record.RequestId);
             var flags = (record.Stream ? StreamFlag : 0) | (record.TimeToFirstTokenMs is null ? 0 : TtftFlag) | (compactId ? CompactIdFlag : 0)
                         | ((int)record.Source & 0x7) << 3 | ((int)record.Outcome & 0x7) << 6
-                        | (record.Unpriced ? UnpricedFlag : 0) | (record.Cost != 0 ? CostFlag : 0);
+                        | (record.Unpriced ? UnpricedFlag : 0) | (record.Cost != 0 ? CostFlag : 0) | (record.Attempts != 1 ? AttemptsFlag : 0);
             WriteVarint((ulong)flags);
             if (compactId)
             {
@@ -171,6 +180,10 @@ internal static class UsageRecordCodec
                 WriteDecimal(record.Cost);
             }
             WriteRef(record.PriceVersion);
+            if (record.Attempts != 1)
+            {
+                WriteVarint((ulong)Math.Max(0, record.Attempts));
+            }
         }
 
         /// <summary>A decimal exactly: its 96-bit magnitude as three varints, then scale and sign in one.</summary>

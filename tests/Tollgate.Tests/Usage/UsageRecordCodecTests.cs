@@ -31,6 +31,7 @@ public sealed class UsageRecordCodecTests
         Unpriced = i == 0,
         StartedAt = T0.AddMilliseconds(i * 7),
         CompletedAt = T0.AddMilliseconds(i * 7 + 250),
+        Attempts = i,
     };
 
     [Fact]
@@ -60,6 +61,8 @@ public sealed class UsageRecordCodecTests
         var record = Assert.Single(UsageRecordCodec.Decode(page, "k"));
         Assert.Equal(("req_0123456789abcdef01234567", 10L, 20L, "o", "m", "u"), (record.RequestId, record.PromptTokens, record.CompletionTokens, record.Owner, record.RequestedModel, record.Upstream));
         Assert.Equal((0m, null, false), (record.Cost, record.PriceVersion, record.Unpriced));
+        // Before attempts were recorded, a record that reached an upstream had made one.
+        Assert.Equal(1, record.Attempts);
     }
 
     [Fact]
