@@ -37,6 +37,9 @@ public sealed class TollgateOptions
     /// <summary>Upstream providers by name.</summary>
     public Dictionary<string, UpstreamOptions> Upstreams { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Routes with several deployments, priorities, weights or aliases, by client model name (see <see cref="RouteOptions"/>).</summary>
+    public Dictionary<string, RouteOptions> Routes { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Optional secret mixed into every key hash (HMAC-SHA256). Keep it in Key Vault; changing it invalidates
     /// every stored key hash, including <c>Keys:N:KeyHash</c> values.

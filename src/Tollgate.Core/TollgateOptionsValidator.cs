@@ -61,6 +61,38 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             }
         }
 
+        var names = new HashSet<string>(options.Upstreams.Values.SelectMany(u => u.Models.Keys), StringComparer.Ordinal);
+        foreach (var (model, route) in options.Routes)
+        {
+            var path = $"{S}:Routes:{model}";
+            names.Add(model);
+            if (route.Deployments.Count == 0)
+            {
+                failures.Add($"{path}:Deployments must list at least one deployment.");
+            }
+            for (var i = 0; i < route.Deployments.Count; i++)
+            {
+                var deployment = route.Deployments[i];
+                if (!options.Upstreams.ContainsKey(deployment.Upstream))
+                {
+                    failures.Add($"{path}:Deployments:{i}:Upstream '{deployment.Upstream}' is not one of Tollgate:Upstreams.");
+                }
+                if (deployment.Weight is < 1 or > 1000 || deployment.Priority is < 0 or > 100)
+                {
+                    failures.Add($"{path}:Deployments:{i}: Weight must be 1 to 1000 and Priority 0 to 100.");
+                }
+            }
+        }
+        foreach (var (model, route) in options.Routes)
+        {
+            foreach (var alias in route.Aliases)
+            {
+                if (string.IsNullOrWhiteSpace(alias) || !names.Add(alias))
+                {
+                    failures.Add($"{S}:Routes:{model}:Aliases: '{alias}' is empty or already a model or alias.");
+                }
+            }
+        }
         AddIfUnresolved(failures, $"{S}:KeyPepper", options.KeyPepper);
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Keys.Count; i++)

@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1900, Level = LogLevel.Error, Message = "Request {RequestId} failed inside the gateway")]
     public static partial void Unhandled(ILogger logger, string requestId, Exception exception);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Deployment {Deployment} is out of balance or credit: left out for {Cooldown} (logged once per cool-down)")]
+    public static partial void DeploymentOutOfBalance(ILogger logger, string deployment, TimeSpan cooldown);
 }

@@ -18,6 +18,7 @@ public sealed class TollgateMetrics
     private readonly Counter<double> _cost;
     private readonly Counter<long> _unpriced;
     private readonly Counter<long> _budgetExceeded;
+    private readonly Counter<long> _upstreamAttempts;
 
     public TollgateMetrics(IMeterFactory meterFactory)
     {
@@ -28,8 +29,13 @@ public sealed class TollgateMetrics
         _tokens = meter.CreateCounter<long>("tollgate.tokens", description: "Tokens metered, by direction.");
         _cost = meter.CreateCounter<double>("tollgate.cost", "{currency}", "What requests cost at their prices, by model and owner (Billing:Currency).");
         _unpriced = meter.CreateCounter<long>("tollgate.unpriced_requests", description: "Requests served for a model without a price (Billing:AllowUnpriced), by model.");
+        _upstreamAttempts = meter.CreateCounter<long>("tollgate.upstream.attempts", description: "Attempts at upstream deployments, by deployment and result (ok, rate_limited, unavailable, timeout, unreachable, out_of_balance, client_error, redirect).");
         _budgetExceeded = meter.CreateCounter<long>("tollgate.budget.exceeded", description: "Requests over a budget: refused (hard) or served with a warning (soft), by scope and mode.");
     }
+
+    /// <summary>One attempt at a deployment ended with <paramref name="result"/>.</summary>
+    public void UpstreamAttempt(string deployment, string result) =>
+        _upstreamAttempts.Add(1, new KeyValuePair<string, object?>("tollgate.deployment", deployment), new KeyValuePair<string, object?>("tollgate.result", result));
 
     /// <summary>A request met a budget that is used up: <paramref name="served"/> under a soft budget, refused under a hard one.</summary>
     public void BudgetExceeded(Quota.BudgetScope scope, Quota.BudgetMode mode, bool served) =>

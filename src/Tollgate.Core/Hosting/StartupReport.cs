@@ -12,7 +12,7 @@ internal sealed partial class StartupReport(ModelRouter router, IUsageSink usage
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var upstreams = router.Routes.Select(r => r.Upstream.Name).Distinct().Count();
+        var upstreams = router.Deployments.Select(d => d.Upstream.Name).Distinct().Count();
         LogStarted(logger, router.Routes.Count, upstreams, storage.Value.IsConfigured ? "table storage" : "memory only");
         if (usage is InMemoryUsageSink)
         {

@@ -19,6 +19,9 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     /// <summary>The unused part of the current array, for reading directly into it.</summary>
     internal Memory<byte> FreeMemory => _buffer.AsMemory(_written);
 
+    /// <summary>Forgets what was written (the buffer is kept) so it can be written again.</summary>
+    public void Reset() => _written = 0;
+
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

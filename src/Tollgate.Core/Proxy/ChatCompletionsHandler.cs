@@ -10,6 +10,7 @@ using Tollgate.Keys;
 using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Usage;
+using Polly.CircuitBreaker;
 
 namespace Tollgate.Proxy;
 
@@ -30,6 +31,7 @@ public sealed class ChatCompletionsHandler(
     PriceBook prices,
     KeyRateLimiter limiter,
     QuotaAccounts quotas,
+    IOptions<ResilienceOptions> resilience,
     TokenCounter tokens,
     IUsageSink usage,
     IOptions<TollgateOptions> options,
@@ -40,6 +42,7 @@ public sealed class ChatCompletionsHandler(
 {
     private readonly TollgateOptions _options = options.Value;
     private readonly QuotaOptions _quota = quota.Value;
+    private readonly ResilienceOptions _resilience = resilience.Value;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -77,7 +80,11 @@ public sealed class ChatCompletionsHandler(
         try
         {
             var rejection = await PrepareAsync(exchange, body, upstreamBody, aborted).ConfigureAwait(false);
-            body.Dispose();
+            if (exchange.Route is not { Deployments.Count: > 1 })
+            {
+                // Only a route that may fail over to a deployment with another model name needs the client's body again.
+                body.Dispose();
+            }
             if (rejection is not null)
             {
                 if (!exchange.RateLimitsTaken && limiter.Peek(auth.Key) is { HasLimits: true } limits)
@@ -88,7 +95,7 @@ public sealed class ChatCompletionsHandler(
                 await exchange.RejectAsync(ProxyError.RequestRejected, rejection).ConfigureAwait(false);
                 return;
             }
-            await ForwardAsync(exchange, upstreamBody, aborted).ConfigureAwait(false);
+            await ForwardAsync(exchange, body, upstreamBody, aborted).ConfigureAwait(false);
         }
         catch (Exception) when (aborted.IsCancellationRequested || exchange.ClientGone)
         {
@@ -154,19 +161,15 @@ public sealed class ChatCompletionsHandler(
         {
             return ApiErrors.ModelNotFound(chat.Model);
         }
-        if (!exchange.Key!.Allows(chat.Model))
+        if (!exchange.Key!.Allows(chat.Model) && !exchange.Key.Allows(route.CanonicalModel))
         {
             return ApiErrors.ModelNotAllowed(chat.Model);
         }
         exchange.Route = route;
-        exchange.Record.Upstream = route.Upstream.Name;
-        exchange.Record.UpstreamModel = route.UpstreamModel;
-        if (prices.Price(chat.Model, route.Upstream.Name, exchange.Record.StartedAt, out var price) is { } unpriced)
+        if (UseDeployment(exchange, route.Primary) is { } unpriced)
         {
             return unpriced;
         }
-        exchange.Price = price;
-        exchange.Record.Unpriced = price is null;
 
         // Rate limits: one request and its token estimate (a quarter of the body's bytes for the prompt, plus the most output it asks for).
         var maxOutput = chat.MaxOutputTokens ?? MaxOutputCap(chat.Model) * chat.Choices;
@@ -190,7 +193,7 @@ public sealed class ChatCompletionsHandler(
             exchange.ReservedTokens = 0;
             return overBudget;
         }
-        RequestRewriter.Rewrite(body.WrittenSpan, chat, route.EncodedUpstreamModel, upstreamBody);
+        RequestRewriter.Rewrite(body.WrittenSpan, chat, route.Primary.EncodedUpstreamModel, upstreamBody);
         return null;
     }
 
@@ -210,11 +213,18 @@ public sealed class ChatCompletionsHandler(
         {
             return null;
         }
-        var counted = tokens.CountPrompt(body.WrittenSpan, exchange.Route!.UpstreamModel);
+        var route = exchange.Route!;
+        var counted = tokens.CountPrompt(body.WrittenSpan, route.Primary.UpstreamModel);
         var prompt = (long)Math.Ceiling(counted * (1 + _quota.PromptTokenMargin));
-        var price = exchange.Price;
-        var money = price is null ? 0m
-            : price.CostOf(prompt, 0, maxOutput, price.ReasoningPerMillion > price.OutputPerMillion ? maxOutput : 0, reachedModel: true);
+        // The worst case over every deployment the request may fail over to: the dearest price counts.
+        var money = 0m;
+        foreach (var deployment in route.Deployments)
+        {
+            if (prices.Price(route.CanonicalModel, deployment.Upstream.Name, exchange.Record.StartedAt, out var price) is null && price is not null)
+            {
+                money = Math.Max(money, price.CostOf(prompt, 0, maxOutput, price.ReasoningPerMillion > price.OutputPerMillion ? maxOutput : 0, reachedModel: true));
+            }
+        }
         // On the exchange before anything is reserved, so whatever happens from here on, the end of the request settles it.
         var hold = exchange.Budget = new BudgetHold();
         var refusal = await quotas.ReserveAsync(key, keyBudget, ownerBudget, new QuotaAmount(money, prompt + maxOutput), hold, aborted).ConfigureAwait(false);
@@ -233,33 +243,116 @@ public sealed class ChatCompletionsHandler(
     private long MaxOutputCap(string model) =>
         _quota.MaxOutputTokens.Count > 0 && _quota.MaxOutputTokens.TryGetValue(model, out var cap) ? cap : _quota.DefaultMaxOutputTokens;
 
-    /// <summary>Sends the request upstream and hands the answer to the relay that fits it.</summary>
-    private async Task ForwardAsync(ProxyExchange exchange, PooledBufferWriter upstreamBody, CancellationToken aborted)
+    /// <summary>
+    /// Prices the request for <paramref name="deployment"/> and makes it the one the record names; the refusal when it has
+    /// no price (and unpriced models are not served), else null.
+    /// </summary>
+    private ApiError? UseDeployment(ProxyExchange exchange, Deployment deployment)
+    {
+        if (prices.Price(exchange.Route!.CanonicalModel, deployment.Upstream.Name, exchange.Record.StartedAt, out var price) is { } unpriced)
+        {
+            return unpriced;
+        }
+        exchange.Deployment = deployment;
+        exchange.Price = price;
+        exchange.Record.Upstream = deployment.Upstream.Name;
+        exchange.Record.UpstreamModel = deployment.UpstreamModel;
+        exchange.Record.Unpriced = price is null;
+        return null;
+    }
+
+    /// <summary>
+    /// Sends the request to the route's deployments in the order of its plan until one answers, and hands the answer to
+    /// the relay that fits it. Only failures before anything reached the client are tried again elsewhere: no answer
+    /// (connection refused, no headers in time), 429, 408, 502, 503, 504 and a provider out of balance. A deployment
+    /// answering with another error, or any answer once relaying began, ends the request. All attempts share
+    /// <c>UpstreamResponseTimeout</c>.
+    /// </summary>
+    private async Task ForwardAsync(ProxyExchange exchange, PooledBufferWriter body, PooledBufferWriter upstreamBody, CancellationToken aborted)
     {
         var route = exchange.Route!;
-        using var message = requests.Create(exchange, route, upstreamBody);
         var deadline = exchange.Deadline;
         deadline.CancelAfter(_options.UpstreamResponseTimeout);
+        var plan = route.Plan(time.GetUtcNow(), Random.Shared, out var soonest, out var rateLimited);
+        var failure = new AttemptFailures(soonest, rateLimited);
+        var spliced = route.Primary.EncodedUpstreamModel;
+        var attempts = Math.Min(plan.Length, _resilience.MaxAttempts);
+        for (var i = 0; i < attempts; i++)
+        {
+            var deployment = plan[i];
+            if (UseDeployment(exchange, deployment) is not null)
+            {
+                continue; // No price for this deployment: it cannot serve the request.
+            }
+            if (!spliced.AsSpan().SequenceEqual(deployment.EncodedUpstreamModel))
+            {
+                upstreamBody.Reset();
+                RequestRewriter.Rewrite(body.WrittenSpan, exchange.Request!, deployment.EncodedUpstreamModel, upstreamBody);
+                spliced = deployment.EncodedUpstreamModel;
+            }
+            if (i > 0 && _resilience.RetryBackoff > TimeSpan.Zero)
+            {
+                // Full jitter, doubling per attempt: attempts of many requests do not arrive together.
+                var pause = TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * _resilience.RetryBackoff.Ticks * (1 << Math.Min(i - 1, 6))));
+                await Task.Delay(pause, time, deadline.Token).ConfigureAwait(false);
+            }
+            if (await AttemptAsync(exchange, deployment, upstreamBody, failure, aborted).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        var (error, answer) = failure.Answer(route, time.GetUtcNow());
+        await exchange.RejectAsync(error, answer).ConfigureAwait(false);
+    }
+
+    /// <summary>One attempt at one deployment: true when it answered the request (relayed, or refused for good).</summary>
+    private async Task<bool> AttemptAsync(ProxyExchange exchange, Deployment deployment, PooledBufferWriter upstreamBody, AttemptFailures failure, CancellationToken aborted)
+    {
+        var record = exchange.Record;
+        var deadline = exchange.Deadline;
+        using var message = requests.Create(exchange, deployment, upstreamBody);
+        // A stream gets its headers from a healthy deployment at once: waiting long for them is a reason to try another.
+        using var attemptTimeout = exchange.Request!.Stream ? CancellationTokenSource.CreateLinkedTokenSource(deadline.Token) : null;
+        attemptTimeout?.CancelAfter(_resilience.StreamAttemptTimeout);
+        var token = attemptTimeout?.Token ?? deadline.Token;
 
         HttpResponseMessage response;
+        var wasSent = exchange.SentUpstream;
         try
         {
+            record.Attempts++;
             exchange.SentUpstream = true;
-            response = await upstream.SendAsync(message, deadline.Token).ConfigureAwait(false);
+            response = await deployment.Health.SendAsync(upstream.SendAsync, message, token, aborted).ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException)
+        {
+            // Its circuit opened since the plan was made (or a probe is under way): nothing was sent.
+            record.Attempts--;
+            exchange.SentUpstream = wasSent;
+            failure.Add(ProxyError.UpstreamUnreachable, ApiErrors.UpstreamUnavailable());
+            return false;
         }
         catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
         {
-            Log.UpstreamTimeout(logger, exchange.Record.RequestId, route.Upstream.Name, "headers");
-            await exchange.RejectAsync(ProxyError.UpstreamTimeout).ConfigureAwait(false);
-            return;
+            Log.UpstreamTimeout(logger, record.RequestId, deployment.Upstream.Name, "headers");
+            metrics.UpstreamAttempt(deployment.Name, "timeout");
+            if (deadline.IsCancellationRequested)
+            {
+                // The request's own deadline passed: no time for another attempt.
+                await exchange.RejectAsync(ProxyError.UpstreamTimeout).ConfigureAwait(false);
+                return true;
+            }
+            failure.Add(ProxyError.UpstreamTimeout, ApiErrors.GatewayTimeout);
+            return false;
         }
         catch (HttpRequestException e) when (!aborted.IsCancellationRequested)
         {
             var unreachable = e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError;
-            exchange.SentUpstream = !unreachable;
-            Log.UpstreamUnreachable(logger, exchange.Record.RequestId, route.Upstream.Name, e.HttpRequestError.ToString());
-            await exchange.RejectAsync(unreachable ? ProxyError.UpstreamUnreachable : ProxyError.UpstreamConnectionFailed).ConfigureAwait(false);
-            return;
+            exchange.SentUpstream = wasSent || !unreachable;
+            Log.UpstreamUnreachable(logger, record.RequestId, deployment.Upstream.Name, e.HttpRequestError.ToString());
+            metrics.UpstreamAttempt(deployment.Name, "unreachable");
+            failure.Add(unreachable ? ProxyError.UpstreamUnreachable : ProxyError.UpstreamConnectionFailed, null);
+            return false;
         }
 
         using (response)
@@ -267,14 +360,47 @@ public sealed class ChatCompletionsHandler(
             var status = (int)response.StatusCode;
             if (status is >= 300 and < 400)
             {
-                Log.UpstreamBadResponse(logger, exchange.Record.RequestId, route.Upstream.Name, "redirect");
+                Log.UpstreamBadResponse(logger, record.RequestId, deployment.Upstream.Name, "redirect");
+                metrics.UpstreamAttempt(deployment.Name, "redirect");
                 await exchange.RejectAsync(ProxyError.UpstreamRedirect).ConfigureAwait(false);
+                return true;
             }
-            else if (status is < 200 or >= 300)
+            if (status is < 200 or >= 300)
             {
-                await completionRelay.RelayErrorAsync(exchange, response, deadline.Token).ConfigureAwait(false);
+                var (error, outOfBalance) = await completionRelay.ReadErrorAsync(exchange, response, deadline.Token).ConfigureAwait(false);
+                var now = time.GetUtcNow();
+                if (outOfBalance)
+                {
+                    metrics.UpstreamAttempt(deployment.Name, "out_of_balance");
+                    if (deployment.Health.MarkOutOfBalance())
+                    {
+                        Log.DeploymentOutOfBalance(logger, deployment.Name, _resilience.BalanceCooldown);
+                    }
+                    failure.Add(ProxyError.UpstreamFailed, error);
+                    return false;
+                }
+                if (UpstreamErrorMapper.RetryAfterUntil(response.Headers.RetryAfter, now) is { } until && status is 429 or 503)
+                {
+                    deployment.Health.MarkRetryAfter(until, rateLimited: status == 429);
+                    failure.RetryAfter(deployment.Health.RetryAfterUntil, rateLimited: status == 429);
+                }
+                else if (status == 429)
+                {
+                    failure.RetryAfter(now + TimeSpan.FromSeconds(1), rateLimited: true);
+                }
+                if (status is 408 or 429 or 502 or 503 or 504)
+                {
+                    metrics.UpstreamAttempt(deployment.Name, status == 429 ? "rate_limited" : "unavailable");
+                    failure.Add(ProxyError.UpstreamFailed, error);
+                    return false;
+                }
+                // Another error is the request's, not the deployment's: it passes through (sanitised), whichever deployment said it.
+                metrics.UpstreamAttempt(deployment.Name, "client_error");
+                await exchange.RejectAsync(ProxyError.UpstreamFailed, error).ConfigureAwait(false);
+                return true;
             }
-            else if (exchange.Request!.Stream && IsEventStream(response))
+            metrics.UpstreamAttempt(deployment.Name, "ok");
+            if (exchange.Request!.Stream && IsEventStream(response))
             {
                 var upstreamStream = await response.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
                 await streamRelay.RelayAsync(exchange, upstreamStream, aborted).ConfigureAwait(false);
@@ -283,6 +409,54 @@ public sealed class ChatCompletionsHandler(
             {
                 await completionRelay.RelayAsync(exchange, response, deadline.Token, aborted).ConfigureAwait(false);
             }
+            return true;
+        }
+    }
+
+    /// <summary>What the failed attempts of one request amount to, for the answer when no deployment served it.</summary>
+    private sealed class AttemptFailures(DateTimeOffset? soonest, bool rateLimited)
+    {
+        private DateTimeOffset? _soonest = soonest;
+        private bool _rateLimited = rateLimited;
+        private ProxyError _error = ProxyError.UpstreamUnreachable;
+        private ApiError? _answer;
+        private bool _any;
+
+        public void Add(ProxyError error, ApiError? answer)
+        {
+            _any = true;
+            _error = error;
+            _answer = answer;
+        }
+
+        public void RetryAfter(DateTimeOffset until, bool rateLimited)
+        {
+            _rateLimited |= rateLimited;
+            if (_soonest is null || until < _soonest)
+            {
+                _soonest = until;
+            }
+        }
+
+        /// <summary>
+        /// The most truthful answer when no deployment served the request: while one will be back at a known time, 429
+        /// with the shortest <c>Retry-After</c> when any was rate limited, else 503 with it; otherwise the last failure
+        /// (or 503 when no deployment could be tried at all).
+        /// </summary>
+        public (ProxyError, ApiError?) Answer(ModelRoute route, DateTimeOffset now)
+        {
+            var model = ApiErrors.Truncate(route.ClientModel, 128);
+            if (_soonest is { } until && until > now)
+            {
+                var wait = until - now;
+                var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+                var answer = _rateLimited
+                    ? ApiErrors.RateLimited($"Every deployment of model '{model}' is rate limited or unavailable. Try again in {Quota.RateLimitHeaders.Duration(wait)}.", seconds)
+                    : ApiErrors.UpstreamUnavailable($"Every deployment of model '{model}' is unavailable. Try again in {Quota.RateLimitHeaders.Duration(wait)}.") with { RetryAfterSeconds = seconds };
+                return (ProxyError.UpstreamFailed, answer with { RetryAfterMilliseconds = (long)Math.Ceiling(wait.TotalMilliseconds) });
+            }
+            return _any ? (_error, _answer) : (ProxyError.UpstreamUnreachable, ApiErrors.UpstreamUnavailable(
+                $"Every deployment of model '{model}' is unavailable right now. Try again later."));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tollgate.Diagnostics;
+using Tollgate.Errors;
 using Tollgate.Json;
 using Tollgate.Usage;
 
@@ -20,7 +21,7 @@ public sealed class CompletionRelay(TollgateOptions options, TimeProvider time, 
     /// <param name="deadline">The upstream response deadline, which also bounds reading the body.</param>
     public async Task RelayAsync(ProxyExchange exchange, HttpResponseMessage response, CancellationToken deadline, CancellationToken aborted)
     {
-        var upstream = exchange.Route!.Upstream;
+        var upstream = exchange.Deployment!.Upstream;
         if (!IsJson(response.Content.Headers.ContentType))
         {
             await RejectAsync(exchange, ProxyError.UpstreamResponseNotJson, "not JSON").ConfigureAwait(false);
@@ -85,7 +86,17 @@ public sealed class CompletionRelay(TollgateOptions options, TimeProvider time, 
     /// <summary>A non-2xx answer: the provider's status and explanation, mapped to Tollgate's own error.</summary>
     public async Task RelayErrorAsync(ProxyExchange exchange, HttpResponseMessage response, CancellationToken deadline)
     {
-        var upstream = exchange.Route!.Upstream;
+        var (error, _) = await ReadErrorAsync(exchange, response, deadline).ConfigureAwait(false);
+        await exchange.RejectAsync(ProxyError.UpstreamFailed, error).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads an upstream error answer (at most 64 KB) into the error Tollgate would answer with, and whether it says the
+    /// provider is out of balance. Nothing is written to the client.
+    /// </summary>
+    public async Task<(ApiError Error, bool OutOfBalance)> ReadErrorAsync(ProxyExchange exchange, HttpResponseMessage response, CancellationToken deadline)
+    {
+        var upstream = exchange.Deployment!.Upstream;
         var status = (int)response.StatusCode;
         Log.UpstreamFailed(logger, exchange.Record.RequestId, upstream.Name, status);
         using var body = new PooledBufferWriter(4096);
@@ -97,20 +108,23 @@ public sealed class CompletionRelay(TollgateOptions options, TimeProvider time, 
         {
             // The status alone decides the answer; the body only adds the provider's explanation.
         }
-        var error = UpstreamErrorMapper.Map(status, body.WrittenSpan, response.Headers.RetryAfter, upstream, time.GetUtcNow());
-        await exchange.RejectAsync(ProxyError.UpstreamFailed, error).ConfigureAwait(false);
+        var outOfBalance = UpstreamErrorMapper.IsOutOfBalance(status, body.WrittenSpan);
+        var error = outOfBalance
+            ? ApiErrors.UpstreamUnavailable("The upstream provider cannot serve requests right now.")
+            : UpstreamErrorMapper.Map(status, body.WrittenSpan, response.Headers.RetryAfter, upstream, time.GetUtcNow());
+        return (error, outOfBalance);
     }
 
     private Task RejectAsync(ProxyExchange exchange, ProxyError error, string reason)
     {
-        Log.UpstreamBadResponse(logger, exchange.Record.RequestId, exchange.Route!.Upstream.Name, reason);
+        Log.UpstreamBadResponse(logger, exchange.Record.RequestId, exchange.Deployment!.Upstream.Name, reason);
         return exchange.RejectAsync(error);
     }
 
     /// <summary>Reads the whole body up to <c>MaxUpstreamResponseBytes</c>; the stage that failed, or none.</summary>
     private async ValueTask<ProxyError> ReadBodyAsync(ProxyExchange exchange, HttpResponseMessage response, PooledBufferWriter body, CancellationToken deadline, CancellationToken aborted)
     {
-        var upstream = exchange.Route!.Upstream.Name;
+        var upstream = exchange.Deployment!.Upstream.Name;
         var cap = options.MaxUpstreamResponseBytes;
         try
         {

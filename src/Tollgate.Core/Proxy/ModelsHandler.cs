@@ -39,7 +39,7 @@ public sealed class ModelsHandler(ApiKeyAuthenticator authenticator, ModelRouter
                 writer.WriteString("id"u8, route.ClientModel);
                 writer.WriteString("object"u8, "model"u8);
                 writer.WriteNumber("created"u8, Created);
-                writer.WriteString("owned_by"u8, route.Upstream.Name);
+                writer.WriteString("owned_by"u8, route.Primary.Upstream.Name);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();

@@ -20,6 +20,9 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     public ChatRequest? Request { get; set; }
     public ModelRoute? Route { get; set; }
 
+    /// <summary>The deployment of <see cref="Route"/> being tried (or that answered); its upstream's name is on the record.</summary>
+    public Deployment? Deployment { get; set; }
+
     /// <summary>The price in effect for the request; null before pricing, or when it is served unpriced.</summary>
     public ModelPrice? Price { get; set; }
 

@@ -39,6 +39,33 @@ public static partial class UpstreamErrorMapper
         };
     }
 
+    /// <summary>
+    /// The provider is out of balance or credit: 402, or an error whose code or message says so (OpenAI answers 429
+    /// <c>insufficient_quota</c>). Such a deployment is left out for a while, and its text never reaches the caller.
+    /// </summary>
+    public static bool IsOutOfBalance(int status, ReadOnlySpan<byte> body)
+    {
+        if (status == 402)
+        {
+            return true;
+        }
+        if (status is not (400 or 403 or 429) || body.IsEmpty)
+        {
+            return false;
+        }
+        var text = System.Text.Encoding.UTF8.GetString(body.Length > 4096 ? body[..4096] : body);
+        return BalancePattern().IsMatch(text);
+    }
+
+    [GeneratedRegex(@"insufficient[_ ](quota|balance|credit|funds)|out of (credit|balance)|balance (is )?(insufficient|too low|exhausted)|credit balance", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex BalancePattern();
+
+    /// <summary>When a <c>Retry-After</c> (seconds or an HTTP date) ends, or null without one.</summary>
+    public static DateTimeOffset? RetryAfterUntil(RetryConditionHeaderValue? retryAfter, DateTimeOffset now) =>
+        retryAfter?.Delta is { } delta ? now + delta
+        : retryAfter?.Date is { } date ? date
+        : null;
+
     public static int? RetryAfterSeconds(RetryConditionHeaderValue? retryAfter, DateTimeOffset now)
     {
         if (retryAfter?.Delta is { } delta)

@@ -10,9 +10,9 @@ namespace Tollgate.Proxy;
 /// </summary>
 public sealed class UpstreamRequestFactory
 {
-    public HttpRequestMessage Create(ProxyExchange exchange, ModelRoute route, PooledBufferWriter body)
+    public HttpRequestMessage Create(ProxyExchange exchange, Deployment deployment, PooledBufferWriter body)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, route.Upstream.ChatCompletionsUri)
+        var message = new HttpRequestMessage(HttpMethod.Post, deployment.Upstream.ChatCompletionsUri)
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher,
@@ -22,9 +22,9 @@ public sealed class UpstreamRequestFactory
         var headers = message.Headers;
         headers.TryAddWithoutValidation("Accept", exchange.Request!.Stream ? "text/event-stream" : "application/json");
         headers.TryAddWithoutValidation("X-Request-Id", exchange.Record.RequestId);
-        if (route.Upstream.AuthHeaderName is { } name)
+        if (deployment.Upstream.AuthHeaderName is { } name)
         {
-            headers.TryAddWithoutValidation(name, route.Upstream.AuthHeaderValue);
+            headers.TryAddWithoutValidation(name, deployment.Upstream.AuthHeaderValue);
         }
         var incoming = exchange.Context.Request.Headers;
         if (incoming.UserAgent.Count > 0)

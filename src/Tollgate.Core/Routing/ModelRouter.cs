@@ -2,26 +2,71 @@ using Microsoft.Extensions.Options;
 
 namespace Tollgate.Routing;
 
-/// <summary>Maps a client model name to its route. Built once from configuration; lookups are exact and ordinal.</summary>
+/// <summary>
+/// Maps a client model name (or an alias) to its route. Built once from configuration: every upstream listing a model
+/// under its <c>Models</c> (or <c>ModelMap</c>) is one of the model's deployments (priority 0, weight 1), unless
+/// <c>Tollgate:Routes:{model}</c> lists the deployments with their priorities and weights. One deployment (an upstream
+/// and a model name) has one health, whichever routes and aliases use it. Lookups are exact and ordinal.
+/// </summary>
 public sealed class ModelRouter
 {
     private readonly Dictionary<string, ModelRoute> _routes = new(StringComparer.Ordinal);
 
-    public ModelRouter(IOptions<TollgateOptions> options)
+    public ModelRouter(IOptions<TollgateOptions> options, IOptions<ResilienceOptions> resilience, TimeProvider time)
     {
-        foreach (var (name, upstreamOptions) in options.Value.Upstreams)
+        var settings = options.Value;
+        var upstreams = settings.Upstreams.ToDictionary(u => u.Key, u => new Upstream(u.Key, u.Value), StringComparer.Ordinal);
+        var deployments = new Dictionary<(string Upstream, string Model, int Priority, int Weight), Deployment>();
+        var health = new Dictionary<(string Upstream, string Model), DeploymentHealth>();
+        Deployment DeploymentOf(string upstream, string model, int priority, int weight)
         {
-            var upstream = new Upstream(name, upstreamOptions);
-            foreach (var (clientModel, upstreamModel) in upstreamOptions.Models)
+            if (!health.TryGetValue((upstream, model), out var shared))
             {
-                // The first upstream listing a model serves it; later ones are ignored (failover comes with health routing).
-                _routes.TryAdd(clientModel, new ModelRoute(clientModel, upstream, string.IsNullOrEmpty(upstreamModel) ? clientModel : upstreamModel));
+                shared = health[(upstream, model)] = new DeploymentHealth(upstream + "/" + model, resilience.Value, time);
+            }
+            if (!deployments.TryGetValue((upstream, model, priority, weight), out var deployment))
+            {
+                deployment = deployments[(upstream, model, priority, weight)] = new Deployment(upstreams[upstream], model, priority, weight, shared);
+            }
+            return deployment;
+        }
+
+        var listed = new Dictionary<string, List<Deployment>>(StringComparer.Ordinal);
+        foreach (var (name, upstream) in settings.Upstreams)
+        {
+            foreach (var (clientModel, upstreamModel) in upstream.Models)
+            {
+                if (!listed.TryGetValue(clientModel, out var list))
+                {
+                    listed[clientModel] = list = [];
+                }
+                list.Add(DeploymentOf(name, string.IsNullOrEmpty(upstreamModel) ? clientModel : upstreamModel, 0, 1));
+            }
+        }
+        foreach (var (clientModel, list) in listed)
+        {
+            _routes[clientModel] = new ModelRoute(clientModel, clientModel, list);
+        }
+        foreach (var (clientModel, route) in settings.Routes)
+        {
+            var routeDeployments = route.Deployments.Select(d => DeploymentOf(d.Upstream,
+                !string.IsNullOrEmpty(d.Model) ? d.Model
+                : settings.Upstreams[d.Upstream].Models.TryGetValue(clientModel, out var mapped) && !string.IsNullOrEmpty(mapped) ? mapped
+                : clientModel, d.Priority, d.Weight)).ToArray();
+            _routes[clientModel] = new ModelRoute(clientModel, clientModel, routeDeployments);
+            foreach (var alias in route.Aliases)
+            {
+                _routes[alias] = new ModelRoute(alias, clientModel, routeDeployments);
             }
         }
         Routes = _routes.Values.OrderBy(r => r.ClientModel, StringComparer.Ordinal).ToArray();
+        Deployments = deployments.Values.DistinctBy(d => d.Name).OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
     }
 
     public IReadOnlyList<ModelRoute> Routes { get; }
+
+    /// <summary>Every deployment, once each, by name.</summary>
+    public IReadOnlyList<Deployment> Deployments { get; }
 
     public bool TryGetRoute(string model, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ModelRoute? route) =>
         _routes.TryGetValue(model, out route);

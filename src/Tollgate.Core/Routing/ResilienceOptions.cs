@@ -1,0 +1,54 @@
+namespace Tollgate.Routing;
+
+/// <summary><c>Tollgate:Resilience</c>: how upstream deployments are tried, timed and taken out of rotation.</summary>
+public sealed class ResilienceOptions
+{
+    public const string Section = "Tollgate:Resilience";
+
+    /// <summary>The most deployments one request tries (the first included), all inside <c>UpstreamResponseTimeout</c>.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// How long a streaming request waits for a deployment's response headers before trying the next one. A request
+    /// that is not a stream waits for its whole answer, so it is bounded by <c>UpstreamResponseTimeout</c> only.
+    /// </summary>
+    public TimeSpan StreamAttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A circuit opens when at least this share of a deployment's calls failed within <see cref="SamplingDuration"/>.</summary>
+    public double FailureRatio { get; set; } = 0.5;
+
+    /// <summary>...and at least this many calls were made in it.</summary>
+    public int MinimumThroughput { get; set; } = 5;
+
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an open circuit keeps its deployment out before one probe request is let through.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a deployment that answered 402 or a balance error is left out (and warned about once).</summary>
+    public TimeSpan BalanceCooldown { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A <c>Retry-After</c> longer than this is capped to it (a deployment is never out for hours on one header).</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Base of the jittered pause before the next attempt (it doubles per attempt, with full jitter).</summary>
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    public string? Problem()
+    {
+        if (MaxAttempts is < 1 or > 10)
+        {
+            return $"{Section}:MaxAttempts must be 1 to 10.";
+        }
+        if (FailureRatio is <= 0 or > 1 || MinimumThroughput < 2)
+        {
+            return $"{Section}:FailureRatio must be above 0 and at most 1, MinimumThroughput at least 2.";
+        }
+        if (StreamAttemptTimeout <= TimeSpan.Zero || SamplingDuration < TimeSpan.FromMilliseconds(500) || BreakDuration < TimeSpan.FromMilliseconds(500)
+            || BalanceCooldown <= TimeSpan.Zero || MaxRetryAfter <= TimeSpan.Zero || RetryBackoff < TimeSpan.Zero)
+        {
+            return $"{Section}: timeouts and durations must be positive (SamplingDuration and BreakDuration at least 0.5 s).";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Tollgate.Tests.Infrastructure;
+using Tollgate.Usage;
+
+namespace Tollgate.Tests.EndToEnd;
+
+/// <summary>Routes with several deployments through the real path: the mock upstream's fault modes decide who answers.</summary>
+public sealed class FailoverTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A route <paramref name="model"/> over deployments given as (upstream, upstream model, priority, weight); upstreams a, b and dead.</summary>
+    private static Task<GatewayHost> StartAsync(string model, params (string Upstream, string Model, int Priority, int Weight)[] deployments) =>
+        GatewayHost.StartAsync(s =>
+        {
+            foreach (var name in new[] { "a", "b" })
+            {
+                s[$"Tollgate:Upstreams:{name}:BaseUrl"] = s["Tollgate:Upstreams:mock:BaseUrl"];
+                s[$"Tollgate:Upstreams:{name}:Secret"] = "sk-" + name;
+                s[$"Tollgate:Upstreams:{name}:Models:unused-{name}"] = "mock";
+            }
+            // Nothing listens on port 1: connecting is refused at once.
+            s["Tollgate:Upstreams:dead:BaseUrl"] = "http://127.0.0.1:1";
+            s["Tollgate:Upstreams:dead:Secret"] = "sk-dead";
+            s["Tollgate:Upstreams:dead:Models:unused-dead"] = "mock";
+            for (var i = 0; i < deployments.Length; i++)
+            {
+                var prefix = $"Tollgate:Routes:{model}:Deployments:{i}:";
+                s[prefix + "Upstream"] = deployments[i].Upstream;
+                s[prefix + "Model"] = deployments[i].Model;
+                s[prefix + "Priority"] = deployments[i].Priority.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                s[prefix + "Weight"] = deployments[i].Weight.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            s[$"Tollgate:Routes:{model}:Aliases:0"] = model + "-alias";
+            s["Tollgate:Resilience:StreamAttemptTimeout"] = "00:00:00.500";
+            GatewayHost.AddPrice(s, model);
+        });
+
+    private static async Task<(HttpStatusCode Status, string Body, UsageRecord Record, HttpResponseMessage Response)> SendAsync(GatewayHost host, string model, bool stream = false)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = JsonAssert.Body(JsonSerializer.Serialize(new { model, stream, messages = new[] { new { role = "user", content = "hi" } } })),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayHost.Key);
+        var response = await host.Http.SendAsync(request, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var record = await host.WaitForRecordAsync(response.Headers.GetValues("x-request-id").Single());
+        return (response.StatusCode, body, record, response);
+    }
+
+    [Theory]
+    [InlineData("mock@status=429,retry-after=7")]
+    [InlineData("mock@status=503")]
+    [InlineData("mock@status=502")]
+    public async Task AFailingFirstDeployment_FailsOverToTheNext_AndTheRecordSaysWhoServed(string failing)
+    {
+        await using var host = await StartAsync("gpt-fo", ("a", failing, 0, 1), ("b", "mock", 1, 1));
+
+        var (status, body, record, _) = await SendAsync(host, "gpt-fo");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("chat.completion", body, StringComparison.Ordinal);
+        Assert.Equal(("b", "mock", 2, RequestOutcome.Completed), (record.Upstream, record.UpstreamModel, record.Attempts, record.Outcome));
+    }
+
+    [Fact]
+    public async Task ADeploymentInsideItsRetryAfter_IsSkipped_UntilItPasses()
+    {
+        await using var host = await StartAsync("gpt-fo", ("a", "mock@status=429,retry-after=30", 0, 1), ("b", "mock", 1, 1));
+        Assert.Equal(2, (await SendAsync(host, "gpt-fo")).Record.Attempts);
+
+        // a said Retry-After: 30: the next requests go straight to b, and the alias shares a's health.
+        var (_, _, second, _) = await SendAsync(host, "gpt-fo");
+        var (_, _, alias, _) = await SendAsync(host, "gpt-fo-alias");
+        Assert.Equal(("b", 1), (second.Upstream, second.Attempts));
+        Assert.Equal(("b", 1, "gpt-fo-alias"), (alias.Upstream, alias.Attempts, alias.RequestedModel));
+    }
+
+    [Fact]
+    public async Task ARefusedConnection_AndAStreamWithoutHeadersInTime_FailOver()
+    {
+        await using var host = await StartAsync("gpt-fo", ("dead", "mock", 0, 1), ("a", "mock@stall=5000", 1, 1), ("b", "mock", 2, 1));
+
+        var (status, body, record, _) = await SendAsync(host, "gpt-fo", stream: true);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.Equal(("b", 3), (record.Upstream, record.Attempts));
+    }
+
+    [Fact]
+    public async Task WhenEveryDeploymentIsRateLimited_TheCallerGets429WithTheShortestRetryAfter()
+    {
+        await using var host = await StartAsync("gpt-fo", ("a", "mock@status=429,retry-after=7", 0, 1), ("b", "mock@status=429,retry-after=3", 0, 1));
+
+        var (status, body, record, response) = await SendAsync(host, "gpt-fo");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        JsonAssert.AssertError(body, "rate_limit_exceeded");
+        Assert.InRange(response.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 2, 3);
+        Assert.Equal(2, record.Attempts);
+
+        // Both are inside their windows now: nothing is sent, and the answer is still the shortest wait.
+        var (again, _, none, retry) = await SendAsync(host, "gpt-fo");
+        Assert.Equal(HttpStatusCode.TooManyRequests, again);
+        Assert.Equal(0, none.Attempts);
+        Assert.InRange(retry.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 3);
+    }
+
+    [Fact]
+    public async Task AProviderOutOfBalance_IsFailedOver_LeftOut_AndItsTextNeverShown()
+    {
+        await using var host = await StartAsync("gpt-fo", ("a", "mock@status=402", 0, 1), ("b", "mock", 1, 1));
+
+        var (status, body, record, _) = await SendAsync(host, "gpt-fo");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(("b", 2), (record.Upstream, record.Attempts));
+        Assert.Equal(1, (await SendAsync(host, "gpt-fo")).Record.Attempts);
+        Assert.Single(host.Logs.Lines, l => l.EventId.Id == 1110);
+
+        // With nowhere else to go, the caller gets 503 in Tollgate's words, not the provider's.
+        await using var alone = await StartAsync("gpt-broke", ("a", "mock@status=402", 0, 1));
+        var (refused, text, _, _) = await SendAsync(alone, "gpt-broke");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused);
+        JsonAssert.AssertError(text, "upstream_unavailable");
+        Assert.DoesNotContain("balance", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task NothingIsRetriedOnceABytesWentOut_TheClientSeesTheErrorEvent()
+    {
+        await using var host = await StartAsync("gpt-fo", ("a", "mock@drop=2,chunks=6", 0, 1), ("b", "mock", 1, 1));
+
+        var (status, body, record, _) = await SendAsync(host, "gpt-fo", stream: true);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("\"error\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
+        Assert.Equal(("a", 1, RequestOutcome.StreamBroken), (record.Upstream, record.Attempts, record.Outcome));
+    }
+
+    [Fact]
+    public async Task AClientErrorPassesThrough_WithoutFailover_AndNeverOpensTheCircuit()
+    {
+        await using var host = await StartAsync("gpt-fo", ("a", "mock@status=400", 0, 1), ("b", "mock", 1, 1));
+        for (var i = 0; i < 8; i++)
+        {
+            var (status, body, record, _) = await SendAsync(host, "gpt-fo");
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            JsonAssert.AssertError(body, "upstream_bad_request");
+            Assert.Equal(("a", 1), (record.Upstream, record.Attempts));
+        }
+    }
+
+    [Fact]
+    public async Task WeightsSpreadRequestsAsConfigured()
+    {
+        await using var host = await StartAsync("gpt-fo", ("a", "mock", 0, 3), ("b", "mock@chunks=2", 0, 1));
+        var served = new Dictionary<string, int>();
+        for (var i = 0; i < 400; i++)
+        {
+            var upstream = (await SendAsync(host, "gpt-fo")).Record.Upstream;
+            served[upstream] = served.GetValueOrDefault(upstream) + 1;
+        }
+        // 3 to 1: a should serve 300 of 400; the binomial spread is about 9, the tolerance 50 (over five of it).
+        Assert.InRange(served["a"], 250, 350);
+        Assert.Equal(400, served["a"] + served["b"]);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Polly.CircuitBreaker;
+using Tollgate.Proxy;
+using Tollgate.Routing;
+using Tollgate.Tests.Infrastructure;
+
+namespace Tollgate.Tests.Routing;
+
+public sealed class DeploymentHealthTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<HttpResponseMessage> Answer(HttpStatusCode status) => Task.FromResult(new HttpResponseMessage(status));
+
+    [Fact]
+    public async Task TheCircuitOpensOnFailures_LetsOneProbeThroughAfterTheBreak_AndClosesWhenItSucceeds()
+    {
+        var clock = new ManualTimeProvider(T0);
+        var options = new ResilienceOptions { MinimumThroughput = 4, FailureRatio = 0.5, SamplingDuration = TimeSpan.FromSeconds(30), BreakDuration = TimeSpan.FromSeconds(10) };
+        var health = new DeploymentHealth("a/m", options, clock);
+        using var message = new HttpRequestMessage();
+
+        for (var i = 0; i < 4; i++)
+        {
+            (await health.SendAsync((_, _) => Answer(HttpStatusCode.ServiceUnavailable), message, Ct, Ct)).Dispose();
+        }
+        Assert.Equal(DeploymentState.CircuitOpen, health.StateAt(clock.GetUtcNow()));
+        await Assert.ThrowsAsync<BrokenCircuitException>(async () => await health.SendAsync((_, _) => Answer(HttpStatusCode.OK), message, Ct, Ct));
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        // Half-open: one probe goes through; it succeeds and the circuit closes.
+        (await health.SendAsync((_, _) => Answer(HttpStatusCode.OK), message, Ct, Ct)).Dispose();
+        Assert.Equal(CircuitState.Closed, health.Circuit);
+        Assert.Equal(DeploymentState.Available, health.StateAt(clock.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task ClientErrors_429_AndClientsLeaving_NeverCountAsFailures()
+    {
+        var clock = new ManualTimeProvider(T0);
+        var health = new DeploymentHealth("a/m", new ResilienceOptions { MinimumThroughput = 2 }, clock);
+        using var message = new HttpRequestMessage();
+        using var left = new CancellationTokenSource();
+        await left.CancelAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            (await health.SendAsync((_, _) => Answer(HttpStatusCode.BadRequest), message, Ct, Ct)).Dispose();
+            (await health.SendAsync((_, _) => Answer(HttpStatusCode.TooManyRequests), message, Ct, Ct)).Dispose();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+                await health.SendAsync((_, ct) => Task.FromCanceled<HttpResponseMessage>(left.Token), message, left.Token, left.Token));
+        }
+        Assert.Equal(CircuitState.Closed, health.Circuit);
+    }
+
+    [Fact]
+    public void RetryAfter_InSecondsOrAsADate_KeepsTheDeploymentOut_CappedAtMaxRetryAfter()
+    {
+        var clock = new ManualTimeProvider(T0);
+        var health = new DeploymentHealth("a/m", new ResilienceOptions { MaxRetryAfter = TimeSpan.FromMinutes(5) }, clock);
+
+        health.MarkRetryAfter(UpstreamErrorMapper.RetryAfterUntil(new RetryConditionHeaderValue(TimeSpan.FromSeconds(7)), T0)!.Value);
+        Assert.Equal(DeploymentState.RetryAfter, health.StateAt(T0.AddSeconds(6)));
+        Assert.Equal(DeploymentState.Available, health.StateAt(T0.AddSeconds(7)));
+
+        health.MarkRetryAfter(UpstreamErrorMapper.RetryAfterUntil(new RetryConditionHeaderValue(T0.AddSeconds(20)), T0)!.Value);
+        Assert.Equal(T0.AddSeconds(20), health.RetryAfterUntil);
+        health.MarkRetryAfter(T0.AddHours(3));
+        Assert.Equal(T0.AddMinutes(5), health.RetryAfterUntil);
+    }
+
+    [Fact]
+    public void OutOfBalance_LeavesTheDeploymentOutForTheCooldown_AndSaysSoOncePerCooldown()
+    {
+        var clock = new ManualTimeProvider(T0);
+        var health = new DeploymentHealth("a/m", new ResilienceOptions { BalanceCooldown = TimeSpan.FromMinutes(5) }, clock);
+        Assert.True(health.MarkOutOfBalance());
+        Assert.False(health.MarkOutOfBalance());
+        Assert.Equal(DeploymentState.OutOfBalance, health.StateAt(clock.GetUtcNow()));
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(DeploymentState.Available, health.StateAt(clock.GetUtcNow()));
+        Assert.True(health.MarkOutOfBalance());
+        Assert.True(UpstreamErrorMapper.IsOutOfBalance(429, """{"error":{"message":"You exceeded your current quota","code":"insufficient_quota"}}"""u8));
+        Assert.False(UpstreamErrorMapper.IsOutOfBalance(429, """{"error":{"message":"Rate limit reached"}}"""u8));
+    }
+}
