@@ -1,0 +1,343 @@
+using System.Buffers;
+using System.Collections.ObjectModel;
+using System.Text;
+using System.Text.Json;
+using Tollgate.Proxy.Adaptation;
+
+namespace Tollgate.Proxy;
+
+/// <summary>
+/// One upstream's request adaptation, compiled once from its <see cref="UpstreamAdaptationOptions"/>: top-level fields
+/// renamed or dropped, top-level string values replaced, fixed headers added. Immutable and shared by every request.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The body is the one the gateway is about to send: a JSON object with unique keys (<see cref="ChatRequestParser"/>
+/// guarantees both). <see cref="CollectEdits"/> walks its top-level members once with <see cref="Utf8JsonReader"/>
+/// (nested values are skipped, never interpreted) and describes the adaptation as <see cref="BodyEdit"/>s;
+/// <see cref="BodyEdits.Apply"/> then copies the body with those splices. Bytes no rule touches are copied verbatim:
+/// number spellings, whitespace, key order and nested content reach the upstream exactly as the client sent them.
+/// </para>
+/// <para>
+/// Names are compared unescaped: a key written <c>"max\u005ftokens"</c> is <c>max_tokens</c>. A renamed key is written
+/// plain; a replaced value is written as a JSON string with the default escaping. When the body already has a rename's
+/// target (a client sending both <c>max_tokens</c> and <c>max_completion_tokens</c>), the client's explicit target wins
+/// and the member that would have been renamed is dropped, so the upstream never sees a duplicate key.
+/// </para>
+/// <para>
+/// A dropped member takes one comma with it: its following one, or, when it is the last member, the one before it (all
+/// the trailing dropped members go as one range). The output is valid JSON whichever members go, the only one included.
+/// </para>
+/// <para>
+/// To merge with other splices (the model and <c>stream_options</c> splices of <see cref="RequestRewriter"/>), collect
+/// these edits into a <see cref="BodyEditBuffer"/>, add the others, <see cref="BodyEdits.Sort"/> and
+/// <see cref="BodyEdits.Apply"/>: one copy of the body. The edits never touch <c>model</c>, <c>messages</c> or
+/// <c>stream</c>, and touch <c>stream_options</c> only to drop it whole (check <see cref="Drops"/> before splicing into it).
+/// </para>
+/// </remarks>
+public sealed class RequestAdaptation
+{
+    /// <summary>The most edits any adaptation makes in one body (a renamed field whose value is also replaced makes two).</summary>
+    public const int MaxEditCount = 2 * AdaptationValidator.MaxFields;
+
+    /// <summary>An escaped name is at most this many times longer than the name it spells (<c>\u0061</c> for <c>a</c>).</summary>
+    private const int MaxEscapeExpansion = 6;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = ChatRequestParser.MaxDepth };
+
+    private readonly FieldRule[] _fields;
+
+    /// <summary>Bit n-1 is set when some field name is n bytes long: most keys are rejected on their length alone.</summary>
+    private readonly ulong _lengths;
+
+    private RequestAdaptation(FieldRule[] fields, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        _fields = fields;
+        Headers = headers;
+        foreach (var field in fields)
+        {
+            _lengths |= 1UL << (field.Name.Length - 1);
+            MaxEdits += field.MaxEdits;
+        }
+    }
+
+    /// <summary>No adaptation: bodies pass as they are, no headers are added.</summary>
+    public static RequestAdaptation None { get; } = new([], ReadOnlyCollection<KeyValuePair<string, string>>.Empty);
+
+    /// <summary>True when there is nothing to do: the request path can skip adaptation entirely.</summary>
+    public bool IsEmpty => !AdaptsBody && Headers.Count == 0;
+
+    /// <summary>True when some body rule is configured (otherwise <see cref="CollectEdits"/> always returns 0).</summary>
+    public bool AdaptsBody => _fields.Length > 0;
+
+    /// <summary>The fixed headers to add to every request to this upstream, ordered by name.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+
+    /// <summary>The most edits <see cref="CollectEdits"/> can return for this adaptation (at most <see cref="MaxEditCount"/>).</summary>
+    public int MaxEdits { get; }
+
+    /// <summary>Compiles <paramref name="options"/>; <paramref name="path"/> names them in the exception.</summary>
+    /// <exception cref="ArgumentException">The options are invalid (see <see cref="UpstreamAdaptationOptions.Validate"/>).</exception>
+    public static RequestAdaptation Create(UpstreamAdaptationOptions options, string path = "Adapt")
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate(path);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+        if (options.IsEmpty)
+        {
+            return None;
+        }
+
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = new List<string>();
+        int Slot(string name)
+        {
+            if (!index.TryGetValue(name, out var slot))
+            {
+                index[name] = slot = names.Count;
+                names.Add(name);
+            }
+            return slot;
+        }
+        foreach (var (from, to) in options.Rename)
+        {
+            Slot(from);
+            Slot(to);
+        }
+        foreach (var name in options.Drop)
+        {
+            Slot(name);
+        }
+        foreach (var field in options.ReplaceValues.Keys)
+        {
+            Slot(field);
+        }
+
+        var fields = names.Select(name =>
+        {
+            var action = options.Rename.ContainsKey(name) ? FieldAction.Rename : options.Drop.Contains(name) ? FieldAction.Drop : FieldAction.None;
+            var target = action == FieldAction.Rename ? options.Rename[name] : null;
+            var replacements = options.ReplaceValues.TryGetValue(name, out var values)
+                ? values.Select(pair => new ValueReplacement(Encoding.UTF8.GetBytes(pair.Key), string.IsNullOrEmpty(pair.Value) ? default : StringToken(pair.Value))).ToArray()
+                : [];
+            return new FieldRule(Encoding.UTF8.GetBytes(name), action, target is null ? default : Encoding.UTF8.GetBytes("\"" + target + "\""),
+                target is null ? -1 : index[target], replacements);
+        }).ToArray();
+
+        var headers = options.Headers
+            .OrderBy(header => header.Key, StringComparer.OrdinalIgnoreCase)
+            .Select(header => KeyValuePair.Create(header.Key, header.Value!))
+            .ToArray();
+        return new RequestAdaptation(fields, Array.AsReadOnly(headers));
+    }
+
+    /// <summary>True when this adaptation drops the top-level field <paramref name="utf8Name"/> whatever its value.</summary>
+    public bool Drops(ReadOnlySpan<byte> utf8Name)
+    {
+        var field = Find(utf8Name);
+        return field >= 0 && _fields[field].Action == FieldAction.Drop;
+    }
+
+    /// <summary>Writes <paramref name="body"/> adapted to <paramref name="output"/>: one pass to find the edits, one copy.</summary>
+    public void Adapt(ReadOnlySpan<byte> body, IBufferWriter<byte> output)
+    {
+        var buffer = new BodyEditBuffer();
+        Span<BodyEdit> edits = buffer;
+        var count = CollectEdits(body, edits);
+        BodyEdits.Apply(body, edits[..count], output);
+    }
+
+    /// <summary>
+    /// Finds the edits that adapt <paramref name="body"/> (a JSON object with unique keys) in one forward pass over its
+    /// top-level members, and writes them to <paramref name="edits"/> in order, without overlap. Returns how many.
+    /// A body that is not an object gets none; should a key repeat anyway, only its first occurrence is adapted.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="edits"/> is shorter than <see cref="MaxEdits"/>.</exception>
+    public int CollectEdits(ReadOnlySpan<byte> body, Span<BodyEdit> edits)
+    {
+        if (_fields.Length == 0)
+        {
+            return 0;
+        }
+        if (edits.Length < MaxEdits)
+        {
+            throw new ArgumentException($"Room for {MaxEdits} edits is needed.", nameof(edits));
+        }
+
+        // Each field matches at most one member, so both spans are bounded by the (validated, small) number of fields.
+        Span<Member> members = stackalloc Member[_fields.Length];
+        Span<bool> present = stackalloc bool[_fields.Length];
+        var count = 0;
+        var reader = new Utf8JsonReader(body, ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return 0;
+        }
+
+        var previousEnd = -1;
+        var previousTouched = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var keyStart = (int)reader.TokenStartIndex;
+            var keyEnd = keyStart + reader.ValueSpan.Length + 2;
+            if (previousTouched)
+            {
+                members[count - 1].NextKeyStart = keyStart;
+            }
+            var field = reader.ValueIsEscaped ? FindEscaped(ref reader) : Find(reader.ValueSpan);
+            if (field >= 0 && present[field])
+            {
+                field = -1;
+            }
+
+            reader.Read();
+            var valueStart = (int)reader.TokenStartIndex;
+            var replacement = field >= 0 && reader.TokenType == JsonTokenType.String ? MatchValue(ref reader, _fields[field]) : -1;
+            reader.Skip();
+            var valueEnd = (int)reader.BytesConsumed;
+
+            previousTouched = false;
+            if (field >= 0)
+            {
+                present[field] = true;
+                if (_fields[field].Action != FieldAction.None || replacement >= 0)
+                {
+                    members[count++] = new Member(field, previousEnd, keyStart, keyEnd, valueStart, valueEnd, replacement);
+                    previousTouched = true;
+                }
+            }
+            previousEnd = valueEnd;
+        }
+        return Resolve(members[..count], present, edits);
+    }
+
+    /// <summary>
+    /// Turns the touched members into edits, now that the whole object has been seen (a rename's target may come after
+    /// it). A dropped member goes with the comma after it; the members dropped at the end go as one range that starts at
+    /// the end of the last member kept, taking its comma, or at the first key when none is kept.
+    /// </summary>
+    private int Resolve(Span<Member> members, ReadOnlySpan<bool> present, Span<BodyEdit> edits)
+    {
+        foreach (ref var member in members)
+        {
+            var rule = _fields[member.Field];
+            member.Dropped = rule.Action == FieldAction.Drop ||
+                             (rule.Action == FieldAction.Rename && present[rule.Target]) ||
+                             (member.Replacement >= 0 && rule.Replacements[member.Replacement].Drops);
+        }
+
+        var trailing = members.Length;
+        if (trailing > 0 && members[trailing - 1] is { Dropped: true, NextKeyStart: < 0 })
+        {
+            trailing--;
+            while (trailing > 0 && members[trailing - 1].Dropped && members[trailing - 1].NextKeyStart == members[trailing].KeyStart)
+            {
+                trailing--;
+            }
+        }
+
+        var count = 0;
+        foreach (ref readonly var member in members[..trailing])
+        {
+            var rule = _fields[member.Field];
+            if (member.Dropped)
+            {
+                edits[count++] = new BodyEdit(member.KeyStart, member.NextKeyStart - member.KeyStart, default);
+                continue;
+            }
+            if (rule.Action == FieldAction.Rename)
+            {
+                edits[count++] = new BodyEdit(member.KeyStart, member.KeyEnd - member.KeyStart, rule.RenamedKey);
+            }
+            if (member.Replacement >= 0)
+            {
+                edits[count++] = new BodyEdit(member.ValueStart, member.ValueEnd - member.ValueStart, rule.Replacements[member.Replacement].To);
+            }
+        }
+        if (trailing < members.Length)
+        {
+            ref readonly var first = ref members[trailing];
+            var start = first.PreviousEnd >= 0 ? first.PreviousEnd : first.KeyStart;
+            edits[count++] = new BodyEdit(start, members[^1].ValueEnd - start, default);
+        }
+        return count;
+    }
+
+    private int Find(ReadOnlySpan<byte> name)
+    {
+        var length = name.Length;
+        if (length is 0 or > AdaptationValidator.MaxNameLength || (_lengths & (1UL << (length - 1))) == 0)
+        {
+            return -1;
+        }
+        for (var i = 0; i < _fields.Length; i++)
+        {
+            if (name.SequenceEqual(_fields[i].Name))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>A key with escapes: unescaped on the stack (names longer than any rule's cannot match and are not).</summary>
+    private int FindEscaped(ref Utf8JsonReader reader)
+    {
+        const int Room = AdaptationValidator.MaxNameLength * MaxEscapeExpansion;
+        if (reader.ValueSpan.Length > Room)
+        {
+            return -1;
+        }
+        Span<byte> name = stackalloc byte[Room];
+        return Find(name[..reader.CopyString(name)]);
+    }
+
+    private static int MatchValue(ref Utf8JsonReader reader, FieldRule rule)
+    {
+        for (var i = 0; i < rule.Replacements.Length; i++)
+        {
+            if (reader.ValueTextEquals(rule.Replacements[i].From))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static byte[] StringToken(string value)
+    {
+        var encoded = JsonEncodedText.Encode(value).EncodedUtf8Bytes;
+        var token = new byte[encoded.Length + 2];
+        token[0] = token[^1] = (byte)'"';
+        encoded.CopyTo(token.AsSpan(1));
+        return token;
+    }
+
+    /// <summary>Where one touched top-level member sits: offsets into the body, -1 when there is none.</summary>
+    private struct Member(int field, int previousEnd, int keyStart, int keyEnd, int valueStart, int valueEnd, int replacement)
+    {
+        public readonly int Field = field;
+
+        /// <summary>End of the previous member's value, or -1 for the first member.</summary>
+        public readonly int PreviousEnd = previousEnd;
+
+        public readonly int KeyStart = keyStart;
+
+        public readonly int KeyEnd = keyEnd;
+
+        public readonly int ValueStart = valueStart;
+
+        public readonly int ValueEnd = valueEnd;
+
+        /// <summary>The matching <see cref="FieldRule.Replacements"/> entry, or -1.</summary>
+        public readonly int Replacement = replacement;
+
+        /// <summary>Start of the next member's key, or -1 when this member is the last.</summary>
+        public int NextKeyStart = -1;
+
+        public bool Dropped;
+    }
+}
