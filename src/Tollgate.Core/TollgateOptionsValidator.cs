@@ -51,6 +51,7 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
                 failures.Add($"{path}:Secret is required unless AuthStyle is None.");
             }
             AddIfUnresolved(failures, $"{path}:Secret", upstream.Secret);
+            failures.AddRange(upstream.Adapt.Validate($"{path}:Adapt"));
             if (upstream.ModelMapProblem is { } mapProblem)
             {
                 failures.Add($"{path}:{mapProblem}");

@@ -193,7 +193,7 @@ public sealed class ChatCompletionsHandler(
             exchange.ReservedTokens = 0;
             return overBudget;
         }
-        RequestRewriter.Rewrite(body.WrittenSpan, chat, route.Primary.EncodedUpstreamModel, upstreamBody);
+        RequestRewriter.Rewrite(body.WrittenSpan, chat, route.Primary.EncodedUpstreamModel, upstreamBody, route.Primary.Upstream.Adaptation);
         return null;
     }
 
@@ -275,7 +275,7 @@ public sealed class ChatCompletionsHandler(
         deadline.CancelAfter(_options.UpstreamResponseTimeout);
         var plan = route.Plan(time.GetUtcNow(), Random.Shared, out var soonest, out var rateLimited);
         var failure = new AttemptFailures(soonest, rateLimited);
-        var spliced = route.Primary.EncodedUpstreamModel;
+        var spliced = route.Primary;
         var attempts = Math.Min(plan.Length, _resilience.MaxAttempts);
         for (var i = 0; i < attempts; i++)
         {
@@ -284,11 +284,12 @@ public sealed class ChatCompletionsHandler(
             {
                 continue; // No price for this deployment: it cannot serve the request.
             }
-            if (!spliced.AsSpan().SequenceEqual(deployment.EncodedUpstreamModel))
+            if (!spliced.EncodedUpstreamModel.AsSpan().SequenceEqual(deployment.EncodedUpstreamModel) || spliced.Upstream.Adaptation != deployment.Upstream.Adaptation)
             {
+                // Another model name or another upstream's adaptation: the body is spliced again from the client's.
                 upstreamBody.Reset();
-                RequestRewriter.Rewrite(body.WrittenSpan, exchange.Request!, deployment.EncodedUpstreamModel, upstreamBody);
-                spliced = deployment.EncodedUpstreamModel;
+                RequestRewriter.Rewrite(body.WrittenSpan, exchange.Request!, deployment.EncodedUpstreamModel, upstreamBody, deployment.Upstream.Adaptation);
+                spliced = deployment;
             }
             if (i > 0 && _resilience.RetryBackoff > TimeSpan.Zero)
             {

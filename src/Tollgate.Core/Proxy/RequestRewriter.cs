@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Tollgate.Proxy.Adaptation;
 
 namespace Tollgate.Proxy;
 
@@ -14,6 +15,40 @@ public static class RequestRewriter
     private static ReadOnlySpan<byte> StreamOptionsObject => "{\"include_usage\":true}"u8;
     private static ReadOnlySpan<byte> IncludeUsageMember => "\"include_usage\":true,"u8;
     private static ReadOnlySpan<byte> IncludeUsageOnly => "\"include_usage\":true"u8;
+
+    private static readonly byte[] StreamOptionsMemberBytes = StreamOptionsMember.ToArray();
+    private static readonly byte[] StreamOptionsObjectBytes = StreamOptionsObject.ToArray();
+    private static readonly byte[] IncludeUsageMemberBytes = IncludeUsageMember.ToArray();
+    private static readonly byte[] IncludeUsageOnlyBytes = IncludeUsageOnly.ToArray();
+    private static readonly byte[] TrueBytes = "true"u8.ToArray();
+
+    /// <summary>
+    /// Writes the rewritten body for an upstream that adapts requests (<see cref="RequestAdaptation"/>): its renames,
+    /// drops and replacements and Tollgate's own splices, merged into one list of edits and one copy.
+    /// </summary>
+    public static void Rewrite(ReadOnlySpan<byte> body, ChatRequest request, byte[] upstreamModel, IBufferWriter<byte> output, RequestAdaptation? adaptation)
+    {
+        if (adaptation is not { AdaptsBody: true })
+        {
+            Rewrite(body, request, upstreamModel, output);
+            return;
+        }
+        var buffer = default(BodyEditBuffer);
+        Span<BodyEdit> edits = buffer;
+        var count = adaptation.CollectEdits(body, edits);
+        edits[count++] = new BodyEdit(request.ModelValue.Start, request.ModelValue.Length, upstreamModel);
+        // An upstream that does not take stream_options has it dropped, and then gets none of Tollgate's either.
+        if (request.Stream && !request.ClientIncludeUsage && !adaptation.Drops("stream_options"u8))
+        {
+            var options = request.StreamOptionsValue;
+            edits[count++] = options.IsNone ? new BodyEdit(request.RootStart + 1, 0, StreamOptionsMemberBytes)
+                : !request.IncludeUsageValue.IsNone ? new BodyEdit(request.IncludeUsageValue.Start, request.IncludeUsageValue.Length, TrueBytes)
+                : body[options.Start] == (byte)'{' ? new BodyEdit(options.Start + 1, 0, request.StreamOptionsIsEmptyObject ? IncludeUsageOnlyBytes : IncludeUsageMemberBytes)
+                : new BodyEdit(options.Start, options.Length, StreamOptionsObjectBytes);
+        }
+        BodyEdits.Sort(edits[..count]);
+        BodyEdits.Apply(body, edits[..count], output);
+    }
 
     /// <summary>Writes the rewritten body; <paramref name="upstreamModel"/> is the JSON string token, quotes included.</summary>
     public static void Rewrite(ReadOnlySpan<byte> body, ChatRequest request, ReadOnlySpan<byte> upstreamModel, IBufferWriter<byte> output)

@@ -35,6 +35,12 @@ public sealed class UpstreamRequestFactory
         {
             headers.TryAddWithoutValidation("OpenAI-Beta", beta.ToString());
         }
+        foreach (var (headerName, headerValue) in deployment.Upstream.Adaptation.Headers)
+        {
+            // A fixed header replaces what the client sent under that name.
+            headers.Remove(headerName);
+            headers.TryAddWithoutValidation(headerName, headerValue);
+        }
         return message;
     }
 }

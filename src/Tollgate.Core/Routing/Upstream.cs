@@ -17,7 +17,11 @@ public sealed class Upstream
             _ => ((string?)null, (string?)null),
         };
         Secret = options.Secret;
+        Adaptation = options.Adapt.IsEmpty ? Proxy.RequestAdaptation.None : Proxy.RequestAdaptation.Create(options.Adapt, $"Tollgate:Upstreams:{name}:Adapt");
     }
+
+    /// <summary>How requests are adapted for this upstream (<see cref="Proxy.RequestAdaptation.None"/> when they are not).</summary>
+    public Proxy.RequestAdaptation Adaptation { get; }
 
     public string Name { get; }
 

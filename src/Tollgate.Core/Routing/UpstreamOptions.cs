@@ -16,6 +16,9 @@ public sealed class UpstreamOptions
     /// <summary>True when the provider wraps responses in <c>{success, code, message, data}</c>.</summary>
     public bool Envelope { get; set; }
 
+    /// <summary>What this provider takes differently: fields renamed, dropped or with values replaced, and fixed extra headers.</summary>
+    public Proxy.Adaptation.UpstreamAdaptationOptions Adapt { get; set; } = new();
+
     /// <summary>Models this provider serves: the name clients use → the name the provider expects.</summary>
     public Dictionary<string, string> Models { get; set; } = new(StringComparer.Ordinal);
 

@@ -169,4 +169,42 @@ public sealed class FailoverTests
         Assert.InRange(served["a"], 250, 350);
         Assert.Equal(400, served["a"] + served["b"]);
     }
+
+    [Fact]
+    public async Task AnUpstreamsAdaptations_ReachItByteExact_AndFailoverSplicesTheBodyAgainForTheNext()
+    {
+        await using var host = await GatewayHost.StartAsync(s =>
+        {
+            foreach (var name in new[] { "strict", "plain" })
+            {
+                s[$"Tollgate:Upstreams:{name}:BaseUrl"] = s["Tollgate:Upstreams:mock:BaseUrl"];
+                s[$"Tollgate:Upstreams:{name}:Secret"] = "sk-" + name;
+            }
+            s["Tollgate:Upstreams:strict:Models:gpt-ad"] = "mock@status=503";
+            s["Tollgate:Upstreams:strict:Adapt:Rename:max_tokens"] = "max_completion_tokens";
+            s["Tollgate:Upstreams:plain:Models:gpt-ad"] = "mock";
+            s["Tollgate:Upstreams:plain:Adapt:Rename:max_tokens"] = "max_completion_tokens";
+            s["Tollgate:Upstreams:plain:Adapt:Drop:0"] = "top_k";
+            s["Tollgate:Upstreams:plain:Adapt:ReplaceValues:reasoning_effort:minimal"] = "low";
+            s["Tollgate:Upstreams:plain:Adapt:Headers:X-Tenant"] = "acme";
+            s["Tollgate:Routes:gpt-ad:Deployments:0:Upstream"] = "strict";
+            s["Tollgate:Routes:gpt-ad:Deployments:1:Upstream"] = "plain";
+            s["Tollgate:Routes:gpt-ad:Deployments:1:Priority"] = "1";
+            GatewayHost.AddPrice(s, "gpt-ad");
+        });
+        const string sent = """{"model":"gpt-ad", "top_k": 40,"max_tokens":100,"reasoning_effort":"minimal","messages":[{"role":"user","content":"hi","top_k":1}]}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = JsonAssert.Body(sent) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayHost.Key);
+        using var response = await host.Http.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var id = response.Headers.GetValues("x-request-id").Single();
+
+        // The plain upstream answered, after strict's 503: its body is the client's bytes with only its adaptations and the model.
+        var forwarded = await host.UpstreamRequestAsync(id);
+        Assert.NotNull(forwarded);
+        Assert.Equal("""{"model":"mock", "max_completion_tokens":100,"reasoning_effort":"low","messages":[{"role":"user","content":"hi","top_k":1}]}""", forwarded.Body);
+        Assert.Equal("acme", forwarded.Headers["x-tenant"]);
+        var record = await host.WaitForRecordAsync(id);
+        Assert.Equal(("plain", 2), (record.Upstream, record.Attempts));
+    }
 }
