@@ -46,9 +46,13 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             {
                 failures.Add($"{path}:BaseUrl must not have a query or fragment.");
             }
-            if (upstream.AuthStyle != Routing.UpstreamAuthStyle.None && string.IsNullOrEmpty(upstream.Secret))
+            if (upstream.Azure is { } azure)
             {
-                failures.Add($"{path}:Secret is required unless AuthStyle is None.");
+                failures.AddRange(Routing.AzureOpenAi.Validate(path, upstream, azure));
+            }
+            if (upstream.AuthStyle != Routing.UpstreamAuthStyle.None && string.IsNullOrEmpty(upstream.Secret) && upstream.Azure is not { AuthMode: Routing.AzureOpenAiAuthMode.Entra })
+            {
+                failures.Add($"{path}:Secret is required unless AuthStyle is None (or Azure:AuthMode is Entra).");
             }
             AddIfUnresolved(failures, $"{path}:Secret", upstream.Secret);
             failures.AddRange(upstream.Adapt.Validate($"{path}:Adapt"));

@@ -41,6 +41,9 @@ public static class MockUpstreamApp
             app.MapGet(prefix + "/models", (HttpContext context) => context.Response.WriteAsync(
                 """{"object":"list","data":[{"id":"mock","object":"model","created":1700000000,"owned_by":"mock"}]}"""));
         }
+        // Azure OpenAI's two URL styles: the v1 API, and a deployment named in the path with api-version.
+        app.MapPost("/openai/v1/chat/completions", context => HandleChatAsync(context, defaults, record ? recorded : null, order));
+        app.MapPost("/openai/deployments/{deployment}/chat/completions", context => HandleChatAsync(context, defaults, record ? recorded : null, order));
         app.MapGet("/mock/requests/{id}", (string id) =>
             recorded.TryGetValue(id, out var found) ? Results.Json(found) : Results.NotFound());
         app.MapGet("/mock/requests", () => Results.Json(order.Select(id => recorded.GetValueOrDefault(id)).Where(r => r is not null)));
@@ -58,7 +61,7 @@ public static class MockUpstreamApp
         {
             entry = new RecordedRequest
             {
-                Path = context.Request.Path,
+                Path = context.Request.Path + context.Request.QueryString,
                 Headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
                 Body = bodyText,
             };

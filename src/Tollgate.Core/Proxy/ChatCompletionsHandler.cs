@@ -311,7 +311,19 @@ public sealed class ChatCompletionsHandler(
     {
         var record = exchange.Record;
         var deadline = exchange.Deadline;
-        using var message = requests.Create(exchange, deployment, upstreamBody);
+        HttpRequestMessage created;
+        try
+        {
+            created = await requests.CreateAsync(exchange, deployment, upstreamBody, deadline.Token).ConfigureAwait(false);
+        }
+        catch (UpstreamCredentialUnavailableException)
+        {
+            // It cannot sign in (no Entra ID token): nothing was sent, another deployment may serve.
+            metrics.UpstreamAttempt(deployment.Name, "no_credential");
+            failure.Add(ProxyError.UpstreamUnreachable, ApiErrors.UpstreamUnavailable("The gateway cannot sign in to the upstream provider right now."));
+            return false;
+        }
+        using var message = created;
         // A stream gets its headers from a healthy deployment at once: waiting long for them is a reason to try another.
         using var attemptTimeout = exchange.Request!.Stream ? CancellationTokenSource.CreateLinkedTokenSource(deadline.Token) : null;
         attemptTimeout?.CancelAfter(_resilience.StreamAttemptTimeout);

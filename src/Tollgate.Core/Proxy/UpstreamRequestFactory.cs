@@ -10,9 +10,11 @@ namespace Tollgate.Proxy;
 /// </summary>
 public sealed class UpstreamRequestFactory
 {
-    public HttpRequestMessage Create(ProxyExchange exchange, Deployment deployment, PooledBufferWriter body)
+    /// <summary>The request for one attempt at <paramref name="deployment"/>. Throws <see cref="UpstreamCredentialUnavailableException"/> when it cannot sign in.</summary>
+    public async ValueTask<HttpRequestMessage> CreateAsync(ProxyExchange exchange, Deployment deployment, PooledBufferWriter body, CancellationToken cancellationToken)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, deployment.Upstream.ChatCompletionsUri)
+        var auth = await deployment.Upstream.Credential.GetHeaderAsync(cancellationToken).ConfigureAwait(false);
+        var message = new HttpRequestMessage(HttpMethod.Post, deployment.ChatCompletionsUri)
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher,
@@ -22,9 +24,9 @@ public sealed class UpstreamRequestFactory
         var headers = message.Headers;
         headers.TryAddWithoutValidation("Accept", exchange.Request!.Stream ? "text/event-stream" : "application/json");
         headers.TryAddWithoutValidation("X-Request-Id", exchange.Record.RequestId);
-        if (deployment.Upstream.AuthHeaderName is { } name)
+        if (auth is { } header)
         {
-            headers.TryAddWithoutValidation(name, deployment.Upstream.AuthHeaderValue);
+            headers.TryAddWithoutValidation(header.Name, header.Value);
         }
         var incoming = exchange.Context.Request.Headers;
         if (incoming.UserAgent.Count > 0)

@@ -7,6 +7,9 @@ public sealed class Deployment(Upstream upstream, string upstreamModel, int prio
 
     public string UpstreamModel { get; } = upstreamModel;
 
+    /// <summary>Where its requests go (for Azure OpenAI's deployment-style URLs, the deployment is in it).</summary>
+    public Uri ChatCompletionsUri { get; } = upstream.ChatCompletionsUriFor(upstreamModel);
+
     /// <summary>The upstream model as a JSON string token, quotes included, for splicing into bodies.</summary>
     public byte[] EncodedUpstreamModel { get; } = Proxy.RequestRewriter.EncodeModel(upstreamModel);
 

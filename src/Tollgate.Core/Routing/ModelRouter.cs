@@ -1,3 +1,5 @@
+using Azure.Core;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Tollgate.Routing;
@@ -12,10 +14,24 @@ public sealed class ModelRouter
 {
     private readonly Dictionary<string, ModelRoute> _routes = new(StringComparer.Ordinal);
 
-    public ModelRouter(IOptions<TollgateOptions> options, IOptions<ResilienceOptions> resilience, TimeProvider time)
+    /// <param name="tokenCredential">The credential every Entra ID upstream signs in with, when the host provides one (tests); otherwise each builds its own.</param>
+    public ModelRouter(IOptions<TollgateOptions> options, IOptions<ResilienceOptions> resilience, TimeProvider time, ILoggerFactory? loggers = null,
+        TokenCredential? tokenCredential = null)
     {
         var settings = options.Value;
-        var upstreams = settings.Upstreams.ToDictionary(u => u.Key, u => new Upstream(u.Key, u.Value), StringComparer.Ordinal);
+        // Upstreams signing in with Entra ID and no identity of their own share one DefaultAzureCredential (and its caches).
+        TokenCredential? shared = null;
+        var logger = loggers?.CreateLogger<Upstream>();
+        var upstreams = settings.Upstreams.ToDictionary(u => u.Key, u =>
+        {
+            var azure = u.Value.Azure;
+            var token = azure is { AuthMode: AzureOpenAiAuthMode.Entra } ? tokenCredential : null;
+            if (token is null && azure is { AuthMode: AzureOpenAiAuthMode.Entra } && string.IsNullOrWhiteSpace(azure.ManagedIdentityClientId))
+            {
+                token = shared ??= UpstreamCredential.CreateTokenCredential(azure);
+            }
+            return new Upstream(u.Key, u.Value, UpstreamCredential.Create(u.Key, u.Value.AuthStyle, u.Value.Secret, azure, time, logger, token));
+        }, StringComparer.Ordinal);
         var deployments = new Dictionary<(string Upstream, string Model, int Priority, int Weight), Deployment>();
         var health = new Dictionary<(string Upstream, string Model), DeploymentHealth>();
         Deployment DeploymentOf(string upstream, string model, int priority, int weight)

@@ -13,6 +13,12 @@ public sealed class UpstreamOptions
     /// <summary>The provider's API key. Keep it in user secrets, app settings or a Key Vault reference, never in the repo.</summary>
     public string? Secret { get; set; }
 
+    /// <summary>
+    /// Set for Azure OpenAI: sign in with an <c>api-key</c> (the default, <see cref="Secret"/>) or Microsoft Entra ID
+    /// (<c>Azure:AuthMode=Entra</c>), and call the <c>/openai/v1</c> API or the deployment-style URL with <c>api-version</c>.
+    /// </summary>
+    public AzureOpenAiOptions? Azure { get; set; }
+
     /// <summary>True when the provider wraps responses in <c>{success, code, message, data}</c>.</summary>
     public bool Envelope { get; set; }
 

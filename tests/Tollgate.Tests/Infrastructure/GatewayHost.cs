@@ -59,6 +59,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _durable;
     private WebApplication? _gateway;
+    private Action<IServiceCollection>? _services;
 
     private GatewayHost(WebApplication mock, Uri mockUri, Dictionary<string, string?> settings, bool durable, CapturingLoggerProvider logs)
     {
@@ -83,7 +84,9 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <param name="configure">Changes to the gateway's settings.</param>
     /// <param name="storageConnectionString">Azurite (or Azure) connection string: keys and usage then live in Table Storage.</param>
     /// <param name="tablePrefix">Table prefix, so tests sharing one Azurite do not see each other's rows.</param>
-    public static async Task<GatewayHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, string? storageConnectionString = null, string? tablePrefix = null)
+    /// <param name="services">Services the gateway gets besides its own (registered first, so they win).</param>
+    public static async Task<GatewayHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, string? storageConnectionString = null, string? tablePrefix = null,
+        Action<IServiceCollection>? services = null)
     {
         var mock = MockUpstreamApp.Create(["--urls", "http://127.0.0.1:0"]);
         await mock.StartAsync();
@@ -135,7 +138,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
         configure?.Invoke(settings);
 
-        var host = new GatewayHost(mock, mockUri, settings, storageConnectionString is not null, new CapturingLoggerProvider());
+        var host = new GatewayHost(mock, mockUri, settings, storageConnectionString is not null, new CapturingLoggerProvider()) { _services = services };
         await host.StartGatewayAsync();
         return host;
     }
@@ -168,6 +171,7 @@ public sealed class GatewayHost : IAsyncDisposable
             {
                 builder.Services.AddSingleton<IUsageSink>(Usage);
             }
+            _services?.Invoke(builder.Services);
         });
         await gateway.StartAsync();
         _gateway = gateway;
