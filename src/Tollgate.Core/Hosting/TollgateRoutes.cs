@@ -48,6 +48,7 @@ public static class TollgateRoutes
         Map<BillingAdminHandlers>("PUT", "/manage/prices", h => h.SetPriceAsync),
         Map<BillingAdminHandlers>("DELETE", "/manage/prices", h => h.DeletePriceAsync),
         Map<BillingAdminHandlers>("POST", "/manage/billing/aggregate", h => h.AggregateAsync),
+        Map<DeploymentAdminHandlers>("GET", "/manage/deployments", h => h.ListAsync),
     ];
 
     /// <summary>The OpenAI-compatible endpoints, served under <c>/v1</c> and under <c>/api/v1</c>.</summary>

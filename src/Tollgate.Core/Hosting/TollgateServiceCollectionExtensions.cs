@@ -81,6 +81,7 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton<KeyUsageHandler>();
         services.TryAddSingleton<BillingAdminHandlers>();
         services.TryAddSingleton<BudgetAdminHandlers>();
+        services.TryAddSingleton<DeploymentAdminHandlers>();
         services.AddHostedService<StartupReport>();
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();

@@ -35,6 +35,8 @@ public sealed class FailoverTests
             }
             s[$"Tollgate:Routes:{model}:Aliases:0"] = model + "-alias";
             s["Tollgate:Resilience:StreamAttemptTimeout"] = "00:00:00.500";
+            s["Tollgate:Admin:Keys:0:Id"] = "test-admin";
+            s["Tollgate:Admin:Keys:0:Key"] = GatewayHost.AdminKey;
             GatewayHost.AddPrice(s, model);
         });
 
@@ -120,6 +122,15 @@ public sealed class FailoverTests
         Assert.Equal(("b", 2), (record.Upstream, record.Attempts));
         Assert.Equal(1, (await SendAsync(host, "gpt-fo")).Record.Attempts);
         Assert.Single(host.Logs.Lines, l => l.EventId.Id == 1110);
+
+        // The admin listing shows a left out until its cool-down ends, and b in rotation.
+        var (listed, deployments) = await new AdminClient(host.Http).SendAsync(HttpMethod.Get, "manage/deployments");
+        Assert.Equal(200, listed);
+        var byName = deployments.GetProperty("data").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!);
+        Assert.Equal(("out_of_balance", "closed"), (byName["a/mock@status=402"].GetProperty("state").GetString(), byName["a/mock@status=402"].GetProperty("circuit").GetString()));
+        Assert.NotEqual(JsonValueKind.Null, byName["a/mock@status=402"].GetProperty("out_of_balance_until").ValueKind);
+        Assert.Equal("available", byName["b/mock"].GetProperty("state").GetString());
+        Assert.Contains(byName["b/mock"].GetProperty("routes").EnumerateArray(), r => r.GetProperty("model").GetString() == "gpt-fo" && r.GetProperty("priority").GetInt32() == 1);
 
         // With nowhere else to go, the caller gets 503 in Tollgate's words, not the provider's.
         await using var alone = await StartAsync("gpt-broke", ("a", "mock@status=402", 0, 1));

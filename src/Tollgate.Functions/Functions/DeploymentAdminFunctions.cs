@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Tollgate.Admin;
+using Tollgate.Hosting;
+
+namespace Tollgate.Functions.Functions;
+
+/// <summary>The admin listing of upstream deployments and their health. One call into Core.</summary>
+public sealed class DeploymentAdminFunctions(DeploymentAdminHandlers handler)
+{
+    [Function("ListDeployments")]
+    public IActionResult ListDeployments([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "manage/deployments")] HttpRequest request) =>
+        new HandlerResult(handler.ListAsync);
+}
