@@ -324,8 +324,9 @@ public sealed class ChatCompletionsHandler(
             return false;
         }
         using var message = created;
-        // A stream gets its headers from a healthy deployment at once: waiting long for them is a reason to try another.
-        using var attemptTimeout = exchange.Request!.Stream ? CancellationTokenSource.CreateLinkedTokenSource(deadline.Token) : null;
+        // A stream gets its headers from a healthy deployment at once: waiting long for them is a reason to try another
+        // (when there is another: a route with one deployment waits for it until the request's deadline).
+        using var attemptTimeout = exchange.Request!.Stream && exchange.Route!.Deployments.Count > 1 ? CancellationTokenSource.CreateLinkedTokenSource(deadline.Token) : null;
         attemptTimeout?.CancelAfter(_resilience.StreamAttemptTimeout);
         var token = attemptTimeout?.Token ?? deadline.Token;
 
