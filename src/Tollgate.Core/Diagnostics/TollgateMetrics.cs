@@ -19,10 +19,11 @@ public sealed class TollgateMetrics
     private readonly Counter<long> _unpriced;
     private readonly Counter<long> _budgetExceeded;
     private readonly Counter<long> _upstreamAttempts;
+    private readonly Meter _meter;
 
     public TollgateMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("tollgate.requests", description: "Chat completion requests by outcome.");
         _duration = meter.CreateHistogram<double>("tollgate.request.duration", "ms", "Time from request to last byte.");
         _timeToFirstToken = meter.CreateHistogram<double>("tollgate.stream.time_to_first_token", "ms", "Time to the first streamed event.");
@@ -31,6 +32,20 @@ public sealed class TollgateMetrics
         _unpriced = meter.CreateCounter<long>("tollgate.unpriced_requests", description: "Requests served for a model without a price (Billing:AllowUnpriced), by model.");
         _upstreamAttempts = meter.CreateCounter<long>("tollgate.upstream.attempts", description: "Attempts at upstream deployments, by deployment and result (ok, rate_limited, unavailable, timeout, unreachable, out_of_balance, client_error, redirect).");
         _budgetExceeded = meter.CreateCounter<long>("tollgate.budget.exceeded", description: "Requests over a budget: refused (hard) or served with a warning (soft), by scope and mode.");
+    }
+
+    /// <summary>
+    /// Observes each deployment's health as <c>tollgate.upstream.available</c> (1 when it is in rotation, 0 when it is left
+    /// out) and <c>tollgate.upstream.circuit</c> (0 closed, 1 open, 2 half-open, 3 isolated), tagged by deployment.
+    /// </summary>
+    public void ObserveDeployments(IReadOnlyList<Routing.Deployment> deployments, TimeProvider time)
+    {
+        _meter.CreateObservableGauge("tollgate.upstream.available", () => deployments.Select(d => new Measurement<int>(
+            d.Health.StateAt(time.GetUtcNow()) == Routing.DeploymentState.Available ? 1 : 0, new KeyValuePair<string, object?>("tollgate.deployment", d.Name))),
+            description: "1 while a deployment is in rotation, 0 while it is left out (Retry-After, open circuit, out of balance).");
+        _meter.CreateObservableGauge("tollgate.upstream.circuit", () => deployments.Select(d => new Measurement<int>(
+            (int)d.Health.Circuit, new KeyValuePair<string, object?>("tollgate.deployment", d.Name))),
+            description: "A deployment's circuit: 0 closed, 1 open, 2 half-open, 3 isolated (Polly's CircuitState).");
     }
 
     /// <summary>One attempt at a deployment ended with <paramref name="result"/>.</summary>

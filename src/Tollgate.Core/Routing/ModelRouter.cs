@@ -16,7 +16,7 @@ public sealed class ModelRouter
 
     /// <param name="tokenCredential">The credential every Entra ID upstream signs in with, when the host provides one (tests); otherwise each builds its own.</param>
     public ModelRouter(IOptions<TollgateOptions> options, IOptions<ResilienceOptions> resilience, TimeProvider time, ILoggerFactory? loggers = null,
-        TokenCredential? tokenCredential = null)
+        TokenCredential? tokenCredential = null, Diagnostics.TollgateMetrics? metrics = null)
     {
         var settings = options.Value;
         // Upstreams signing in with Entra ID and no identity of their own share one DefaultAzureCredential (and its caches).
@@ -77,6 +77,7 @@ public sealed class ModelRouter
         }
         Routes = _routes.Values.OrderBy(r => r.ClientModel, StringComparer.Ordinal).ToArray();
         Deployments = deployments.Values.DistinctBy(d => d.Name).OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
+        metrics?.ObserveDeployments(Deployments, time);
     }
 
     public IReadOnlyList<ModelRoute> Routes { get; }

@@ -132,6 +132,33 @@ public sealed class FailoverTests
         Assert.Equal("available", byName["b/mock"].GetProperty("state").GetString());
         Assert.Contains(byName["b/mock"].GetProperty("routes").EnumerateArray(), r => r.GetProperty("model").GetString() == "gpt-fo" && r.GetProperty("priority").GetInt32() == 1);
 
+        // And so do the per-deployment gauges.
+        var available = new Dictionary<string, int>();
+        using (var listener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Tollgate.Diagnostics.TollgateMetrics.MeterName && instrument.Name == "tollgate.upstream.available")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "tollgate.deployment")
+                    {
+                        available[(string)tag.Value!] = value;
+                    }
+                }
+            });
+            listener.Start();
+            listener.RecordObservableInstruments();
+        }
+        Assert.Equal(0, available["a/mock@status=402"]);
+        Assert.Equal(1, available["b/mock"]);
+
         // With nowhere else to go, the caller gets 503 in Tollgate's words, not the provider's.
         await using var alone = await StartAsync("gpt-broke", ("a", "mock@status=402", 0, 1));
         var (refused, text, _, _) = await SendAsync(alone, "gpt-broke");
