@@ -326,8 +326,12 @@ public sealed class ChatCompletionsHandler(
         using var message = created;
         // A stream gets its headers from a healthy deployment at once: waiting long for them is a reason to try another
         // (when there is another: a route with one deployment waits for it until the request's deadline).
-        using var attemptTimeout = exchange.Request!.Stream && exchange.Route!.Deployments.Count > 1 ? CancellationTokenSource.CreateLinkedTokenSource(deadline.Token) : null;
-        attemptTimeout?.CancelAfter(_resilience.StreamAttemptTimeout);
+        var attemptLimit = exchange.Request!.Stream ? _resilience.StreamAttemptTimeout : _resilience.AttemptTimeout;
+        using var attemptTimeout = attemptLimit is not null && exchange.Route!.Deployments.Count > 1 ? CancellationTokenSource.CreateLinkedTokenSource(deadline.Token) : null;
+        if (attemptTimeout is not null)
+        {
+            attemptTimeout.CancelAfter(attemptLimit!.Value);
+        }
         var token = attemptTimeout?.Token ?? deadline.Token;
 
         HttpResponseMessage response;

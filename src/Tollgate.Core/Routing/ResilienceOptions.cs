@@ -14,6 +14,13 @@ public sealed class ResilienceOptions
     /// </summary>
     public TimeSpan StreamAttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a request that is not a stream waits for one deployment's answer before trying the next one; null (the
+    /// default) waits until <c>UpstreamResponseTimeout</c>, since such an answer arrives only once the whole completion is
+    /// generated. Set it for models whose answers are known to be quick.
+    /// </summary>
+    public TimeSpan? AttemptTimeout { get; set; }
+
     /// <summary>A circuit opens when at least this share of a deployment's calls failed within <see cref="SamplingDuration"/>.</summary>
     public double FailureRatio { get; set; } = 0.5;
 
@@ -45,7 +52,7 @@ public sealed class ResilienceOptions
             return $"{Section}:FailureRatio must be above 0 and at most 1, MinimumThroughput at least 2.";
         }
         if (StreamAttemptTimeout <= TimeSpan.Zero || SamplingDuration < TimeSpan.FromMilliseconds(500) || BreakDuration < TimeSpan.FromMilliseconds(500)
-            || BalanceCooldown <= TimeSpan.Zero || MaxRetryAfter <= TimeSpan.Zero || RetryBackoff < TimeSpan.Zero)
+            || AttemptTimeout <= TimeSpan.Zero || BalanceCooldown <= TimeSpan.Zero || MaxRetryAfter <= TimeSpan.Zero || RetryBackoff < TimeSpan.Zero)
         {
             return $"{Section}: timeouts and durations must be positive (SamplingDuration and BreakDuration at least 0.5 s).";
         }

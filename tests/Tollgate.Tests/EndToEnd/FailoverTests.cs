@@ -94,6 +94,30 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task ANonStreamingAnswerNotInAttemptTimeout_FailsOver_WhenOneIsSet()
+    {
+        await using var host = await StartAsync("gpt-fo", ("a", "mock@stall=5000", 0, 1), ("b", "mock", 1, 1));
+        var (waited, _, _, _) = await SendAsync(host, "gpt-fo");
+        Assert.Equal(HttpStatusCode.OK, waited);
+
+        await using var quick = await GatewayHost.StartAsync(s =>
+        {
+            s["Tollgate:Upstreams:a:BaseUrl"] = s["Tollgate:Upstreams:mock:BaseUrl"];
+            s["Tollgate:Upstreams:a:Secret"] = "sk-a";
+            s["Tollgate:Upstreams:a:Models:gpt-q"] = "mock@stall=5000";
+            s["Tollgate:Upstreams:mock:Models:gpt-q"] = "mock";
+            s["Tollgate:Routes:gpt-q:Deployments:0:Upstream"] = "a";
+            s["Tollgate:Routes:gpt-q:Deployments:1:Upstream"] = "mock";
+            s["Tollgate:Routes:gpt-q:Deployments:1:Priority"] = "1";
+            s["Tollgate:Resilience:AttemptTimeout"] = "00:00:00.500";
+            GatewayHost.AddPrice(s, "gpt-q");
+        });
+        var (status, _, record, _) = await SendAsync(quick, "gpt-q");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(("mock", 2), (record.Upstream, record.Attempts));
+    }
+
+    [Fact]
     public async Task WhenEveryDeploymentIsRateLimited_TheCallerGets429WithTheShortestRetryAfter()
     {
         await using var host = await StartAsync("gpt-fo", ("a", "mock@status=429,retry-after=7", 0, 1), ("b", "mock@status=429,retry-after=3", 0, 1));
