@@ -44,6 +44,11 @@ echo "== Starting Azurite (Table service) on 127.0.0.1:$azurite_port (data: test
 node tests/azurite/node_modules/azurite/dist/src/table/main.js --tableHost 127.0.0.1 --tablePort "$azurite_port" \
   --location "$azurite_data" --disableTelemetry --skipApiVersionCheck --silent >"$logs/azurite.log" 2>&1 &
 pids+=($!)
+# Tollgate reads stored prices and owner budgets as it starts: let Azurite accept connections first (up to 15 s).
+for _ in $(seq 1 150); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$azurite_port") 2>/dev/null && break
+  sleep 0.1
+done
 
 echo "== Starting the mock upstream on 127.0.0.1:$mock_port"
 (cd tests/Tollgate.MockUpstream/bin/Release/net10.0 && exec dotnet Tollgate.MockUpstream.dll \

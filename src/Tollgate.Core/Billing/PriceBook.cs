@@ -104,7 +104,7 @@ public sealed partial class PriceBook(IOptions<BillingOptions> options, TimeProv
     {
         if (store is not null)
         {
-            Refresher.RefreshIfStale(snapshot.LoadedAt);
+            Refresher.RefreshIfStale(snapshot.LoadedAt, snapshot.StoredLoaded);
         }
     }
 

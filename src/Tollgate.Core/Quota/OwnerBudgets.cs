@@ -18,8 +18,19 @@ public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimePro
     private StaleRefresher? _refresher;
     private volatile Snapshot _snapshot = new(new Dictionary<string, Budget>(options.Value.OwnerBudgets, StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), store is null, long.MinValue);
 
-    /// <summary>The stored owner budgets have been read (always true without storage).</summary>
-    public bool Loaded => _snapshot.StoredLoaded;
+    /// <summary>
+    /// The stored owner budgets have been read (always true without storage). Asking starts another read in the
+    /// background when due, so an instance that started while storage was out catches up within a second of it returning.
+    /// </summary>
+    public bool Loaded
+    {
+        get
+        {
+            var snapshot = _snapshot;
+            RefreshIfStale(snapshot);
+            return snapshot.StoredLoaded;
+        }
+    }
 
     /// <summary>The owner's budget, or null when it has none.</summary>
     public Budget? For(string owner)
@@ -95,7 +106,7 @@ public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimePro
     {
         if (store is not null)
         {
-            Refresher.RefreshIfStale(snapshot.LoadedAt);
+            Refresher.RefreshIfStale(snapshot.LoadedAt, snapshot.StoredLoaded);
         }
     }
 

@@ -9,10 +9,15 @@ internal sealed class StaleRefresher(TimeProvider time, TimeSpan interval, Func<
 {
     private int _refreshing;
 
+    /// <summary>Until the first read succeeds, a failed one is tried again this soon rather than after the interval.</summary>
+    public static readonly TimeSpan UntilLoadedInterval = TimeSpan.FromSeconds(1);
+
     /// <param name="loadedAt">When what is in force was read (a <see cref="TimeProvider"/> timestamp); <see cref="long.MinValue"/> for never.</param>
-    public void RefreshIfStale(long loadedAt)
+    /// <param name="loaded">The stored values were read at least once; until then, reads are tried every <see cref="UntilLoadedInterval"/>.</param>
+    public void RefreshIfStale(long loadedAt, bool loaded = true)
     {
-        if ((loadedAt != long.MinValue && time.GetElapsedTime(loadedAt) < interval) || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        var due = loaded ? interval : UntilLoadedInterval;
+        if ((loadedAt != long.MinValue && time.GetElapsedTime(loadedAt) < due) || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
         {
             return;
         }
