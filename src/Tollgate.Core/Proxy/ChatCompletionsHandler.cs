@@ -44,6 +44,9 @@ public sealed class ChatCompletionsHandler(
     private readonly QuotaOptions _quota = quota.Value;
     private readonly ResilienceOptions _resilience = resilience.Value;
 
+    // Made once: a method group passed per attempt would allocate a delegate each time.
+    private readonly Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> _send = upstream.SendAsync;
+
     public async Task HandleAsync(HttpContext context)
     {
         var record = new UsageRecord { RequestId = RequestId.New(), StartedAt = time.GetUtcNow() };
@@ -340,7 +343,7 @@ public sealed class ChatCompletionsHandler(
         {
             record.Attempts++;
             exchange.SentUpstream = true;
-            response = await deployment.Health.SendAsync(upstream.SendAsync, message, token, aborted).ConfigureAwait(false);
+            response = await deployment.Health.SendAsync(_send, message, token, aborted).ConfigureAwait(false);
         }
         catch (BrokenCircuitException)
         {

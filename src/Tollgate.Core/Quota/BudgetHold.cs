@@ -10,9 +10,6 @@ public sealed class BudgetHold
 
     internal QuotaAccounts.Reservation? OwnerReservation { get; set; }
 
-    /// <summary>The request's worst case as reserved.</summary>
-    public QuotaAmount WorstCase { get; internal set; }
-
     /// <summary>Soft budgets the request was served over: <c>key</c>, <c>owner</c> or both; null when none.</summary>
     public string? OverScopes { get; internal set; }
 

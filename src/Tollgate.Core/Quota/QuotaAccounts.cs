@@ -55,7 +55,6 @@ public sealed partial class QuotaAccounts(
     /// </summary>
     public async ValueTask<ApiError?> ReserveAsync(ApiKey key, Budget? keyBudget, Budget? ownerBudget, QuotaAmount worstCase, BudgetHold hold, CancellationToken cancellationToken)
     {
-        hold.WorstCase = worstCase;
         if (keyBudget is not null)
         {
             var (reservation, refusal) = await ReserveAsync(BudgetScope.Key, key.Id, keyBudget, worstCase, cancellationToken).ConfigureAwait(false);
