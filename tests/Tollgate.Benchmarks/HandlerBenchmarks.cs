@@ -24,6 +24,7 @@ public class HandlerBenchmarks
     private ChatCompletionsHandler _handler = null!;
     private byte[] _plainBody = [];
     private byte[] _streamBody = [];
+    private byte[] _adaptedBody = [];
 
     [GlobalSetup]
     public void Setup()
@@ -50,6 +51,15 @@ public class HandlerBenchmarks
             ["Tollgate:Billing:Prices:0:Model"] = "bench",
             ["Tollgate:Billing:Prices:0:InputPerMillion"] = "0.15",
             ["Tollgate:Billing:Prices:0:OutputPerMillion"] = "0.60",
+            // An upstream that adapts requests: max_tokens renamed, top_k dropped, in the parser's one pass.
+            ["Tollgate:Upstreams:adapting:BaseUrl"] = "http://adapting.invalid",
+            ["Tollgate:Upstreams:adapting:Secret"] = "sk-bench",
+            ["Tollgate:Upstreams:adapting:Models:bench-adapted"] = "mock",
+            ["Tollgate:Upstreams:adapting:Adapt:Rename:max_tokens"] = "max_completion_tokens",
+            ["Tollgate:Upstreams:adapting:Adapt:Drop:0"] = "top_k",
+            ["Tollgate:Billing:Prices:1:Model"] = "bench-adapted",
+            ["Tollgate:Billing:Prices:1:InputPerMillion"] = "0.15",
+            ["Tollgate:Billing:Prices:1:OutputPerMillion"] = "0.60",
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -59,6 +69,7 @@ public class HandlerBenchmarks
         _services = services.BuildServiceProvider();
         _handler = _services.GetRequiredService<ChatCompletionsHandler>();
         _plainBody = Encoding.UTF8.GetBytes("""{"model":"bench","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say something useful about gateways."}]}""");
+        _adaptedBody = Encoding.UTF8.GetBytes("""{"model":"bench-adapted","max_tokens":256,"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say something useful about gateways."}],"top_k":40}""");
         _streamBody = Encoding.UTF8.GetBytes("""{"model":"bench","stream":true,"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say something useful about gateways."}]}""");
     }
 
@@ -79,6 +90,9 @@ public class HandlerBenchmarks
 
     [Benchmark(Description = "handler, non-streaming, key and owner with budgets")]
     public Task NonStreamingBudgeted() => _handler.HandleAsync(NewContext(_plainBody, BudgetedKey));
+
+    [Benchmark(Description = "handler, non-streaming, upstream that adapts (rename + drop)")]
+    public Task NonStreamingAdapted() => _handler.HandleAsync(NewContext(_adaptedBody));
 
     private static DefaultHttpContext NewContext(byte[] body, string key = Key)
     {

@@ -87,6 +87,7 @@ public sealed class ChatCompletionsHandler(
             {
                 // Only a route that may fail over to a deployment with another model name needs the client's body again.
                 body.Dispose();
+                exchange.Request?.ReleaseMembers();
             }
             if (rejection is not null)
             {
@@ -121,6 +122,7 @@ public sealed class ChatCompletionsHandler(
         finally
         {
             body.Dispose();
+            exchange.Request?.ReleaseMembers();
             await CompleteAsync(exchange, upstreamBody).ConfigureAwait(false);
             upstreamBody.Dispose();
             exchange.Tap.Dispose();
@@ -151,7 +153,7 @@ public sealed class ChatCompletionsHandler(
             return readError;
         }
 
-        var parseError = ChatRequestParser.TryParse(body.WrittenSpan, out var chat);
+        var parseError = ChatRequestParser.TryParse(body.WrittenSpan, router.AdaptedFields, out var chat);
         exchange.Request = chat;
         exchange.Record.RequestedModel = LogValue.Safe(chat.Model);
         exchange.Record.Stream = chat.Stream;

@@ -1,4 +1,6 @@
+using System.Buffers;
 using Tollgate.Json;
+using Tollgate.Proxy.Adaptation;
 
 namespace Tollgate.Proxy;
 
@@ -40,4 +42,47 @@ public sealed class ChatRequest
 
     /// <summary>Offset of the root object's opening brace.</summary>
     public int RootStart { get; internal set; }
+
+    private TopLevelMember[]? _members;
+    private int _memberCount;
+
+    /// <summary>The fields whose members the parser recorded in <see cref="Members"/>; null when it recorded none.</summary>
+    public TopLevelFields? RecordedFields { get; internal set; }
+
+    /// <summary>
+    /// The top-level members named in <see cref="RecordedFields"/>, in body order, as the parser found them: what an
+    /// adaptation needs to edit the body without reading it again. Empty once <see cref="ReleaseMembers"/> ran.
+    /// </summary>
+    public ReadOnlySpan<TopLevelMember> Members => _members.AsSpan(0, _memberCount);
+
+    internal void AddMember(in TopLevelMember member)
+    {
+        if (_members is null || _memberCount == _members.Length)
+        {
+            // Room for every recorded name at once (keys are unique); it only grows for a body the parser then refuses.
+            var larger = ArrayPool<TopLevelMember>.Shared.Rent(Math.Max(RecordedFields?.Count ?? 0, _memberCount * 2));
+            if (_members is not null)
+            {
+                _members.AsSpan(0, _memberCount).CopyTo(larger);
+                ArrayPool<TopLevelMember>.Shared.Return(_members);
+            }
+            _members = larger;
+        }
+        _members[_memberCount++] = member;
+    }
+
+    /// <summary>Notes where the member after the last recorded one starts.</summary>
+    internal void SetNextKeyStart(int keyStart) => _members![_memberCount - 1] = _members[_memberCount - 1] with { NextKeyStart = keyStart };
+
+    /// <summary>Gives the recorded members' room back to the pool, once no body is adapted from this request any more.</summary>
+    public void ReleaseMembers()
+    {
+        if (_members is { } members)
+        {
+            _members = null;
+            _memberCount = 0;
+            RecordedFields = null;
+            ArrayPool<TopLevelMember>.Shared.Return(members);
+        }
+    }
 }

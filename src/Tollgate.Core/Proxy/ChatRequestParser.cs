@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using Tollgate.Errors;
 using Tollgate.Json;
+using Tollgate.Proxy.Adaptation;
 using Tollgate.Proxy.Parsing;
 
 namespace Tollgate.Proxy;
@@ -58,12 +59,19 @@ public static class ChatRequestParser
     ];
 
     /// <summary>Parses <paramref name="body"/>; returns null and the request when it is acceptable, otherwise the error to answer.</summary>
-    public static ApiError? TryParse(ReadOnlySpan<byte> body, out ChatRequest request)
+    public static ApiError? TryParse(ReadOnlySpan<byte> body, out ChatRequest request) => TryParse(body, null, out request);
+
+    /// <summary>
+    /// As <see cref="TryParse(ReadOnlySpan{byte}, out ChatRequest)"/>, and records in <see cref="ChatRequest.Members"/>
+    /// where the top-level members named in <paramref name="fields"/> sit, so the request's adaptations need no pass of
+    /// their own. Call <see cref="ChatRequest.ReleaseMembers"/> when done with them.
+    /// </summary>
+    public static ApiError? TryParse(ReadOnlySpan<byte> body, TopLevelFields? fields, out ChatRequest request)
     {
         var keys = DuplicateKeyTracker.Rent();
         try
         {
-            return TryParse(body, keys, out request);
+            return TryParse(body, keys, out request, fields);
         }
         finally
         {
@@ -72,9 +80,9 @@ public static class ChatRequestParser
     }
 
     /// <summary>As <see cref="TryParse(ReadOnlySpan{byte}, out ChatRequest)"/>, with the caller's tracker (tests read its work).</summary>
-    internal static ApiError? TryParse(ReadOnlySpan<byte> body, DuplicateKeyTracker keys, out ChatRequest request)
+    internal static ApiError? TryParse(ReadOnlySpan<byte> body, DuplicateKeyTracker keys, out ChatRequest request, TopLevelFields? fields = null)
     {
-        request = new ChatRequest();
+        request = new ChatRequest { RecordedFields = fields };
         if (body.IsEmpty)
         {
             return ApiErrors.Malformed("The request body is empty; send a JSON object with 'model' and 'messages'.");
@@ -88,7 +96,7 @@ public static class ChatRequestParser
         var reader = new RequestReader(body, keys);
         try
         {
-            if (!ParseRoot(ref reader, request))
+            if (!ParseRoot(ref reader, body, request))
             {
                 return reader.Error;
             }
@@ -104,8 +112,9 @@ public static class ChatRequestParser
         }
     }
 
-    private static bool ParseRoot(ref RequestReader reader, ChatRequest request)
+    private static bool ParseRoot(ref RequestReader reader, ReadOnlySpan<byte> body, ChatRequest request)
     {
+        var fields = request.RecordedFields;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return reader.Fail(ApiErrors.Malformed("The request body must be a JSON object."));
@@ -114,11 +123,23 @@ public static class ChatRequestParser
         reader.BeginObject();
         var sawModel = false;
         var sawMessages = false;
+        var previousEnd = -1;
+        var previousRecorded = false;
 
         while (reader.NextProperty())
         {
+            // Where the members some upstream adapts sit, found on this pass: the rewrite then splices without one.
+            var keyStart = reader.TokenStart;
+            var keyEnd = keyStart + reader.ValueSpan.Length + 2;
+            if (previousRecorded)
+            {
+                request.SetNextKeyStart(keyStart);
+            }
+            var record = fields is not null && (reader.ValueIsEscaped ? fields.ContainsEscaped(body[keyStart..keyEnd]) : fields.Contains(reader.ValueSpan));
+
             var field = Classify(ref reader, out var rule);
             reader.Read();
+            var valueStart = reader.TokenStart;
             var ok = field switch
             {
                 Field.Model => ParseModel(ref reader, request),
@@ -145,6 +166,13 @@ public static class ChatRequestParser
             }
             sawModel |= field == Field.Model;
             sawMessages |= field == Field.Messages;
+            var valueEnd = reader.Consumed;
+            if (record)
+            {
+                request.AddMember(new TopLevelMember(previousEnd, keyStart, keyEnd, valueStart, valueEnd));
+            }
+            previousRecorded = record;
+            previousEnd = valueEnd;
         }
 
         if (reader.Failed)

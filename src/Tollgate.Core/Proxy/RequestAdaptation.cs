@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.ObjectModel;
 using System.Text;
 using System.Text.Json;
+using Tollgate.Json;
 using Tollgate.Proxy.Adaptation;
 
 namespace Tollgate.Proxy;
@@ -13,9 +14,11 @@ namespace Tollgate.Proxy;
 /// <remarks>
 /// <para>
 /// The body is the one the gateway is about to send: a JSON object with unique keys (<see cref="ChatRequestParser"/>
-/// guarantees both). <see cref="CollectEdits"/> walks its top-level members once with <see cref="Utf8JsonReader"/>
-/// (nested values are skipped, never interpreted) and describes the adaptation as <see cref="BodyEdit"/>s;
-/// <see cref="BodyEdits.Apply"/> then copies the body with those splices. Bytes no rule touches are copied verbatim:
+/// guarantees both). The adaptation is described as <see cref="BodyEdit"/>s, found from where the top-level members it
+/// names sit (<see cref="TopLevelMember"/>): on the request path the parser records those during its own pass over the
+/// body (<see cref="TopLevelFields"/>, <see cref="ChatRequest.Members"/>), so only those members' keys and string values
+/// are looked at again; alone, <see cref="CollectEdits(ReadOnlySpan{byte}, Span{BodyEdit})"/> finds them with a pass of
+/// its own. <see cref="BodyEdits.Apply"/> then copies the body with those splices. Bytes no rule touches are copied verbatim:
 /// number spellings, whitespace, key order and nested content reach the upstream exactly as the client sent them.
 /// </para>
 /// <para>
@@ -39,9 +42,6 @@ public sealed class RequestAdaptation
 {
     /// <summary>The most edits any adaptation makes in one body (a renamed field whose value is also replaced makes two).</summary>
     public const int MaxEditCount = 2 * AdaptationValidator.MaxFields;
-
-    /// <summary>An escaped name is at most this many times longer than the name it spells (<c>\u0061</c> for <c>a</c>).</summary>
-    private const int MaxEscapeExpansion = 6;
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = ChatRequestParser.MaxDepth };
 
@@ -67,13 +67,13 @@ public sealed class RequestAdaptation
     /// <summary>True when there is nothing to do: the request path can skip adaptation entirely.</summary>
     public bool IsEmpty => !AdaptsBody && Headers.Count == 0;
 
-    /// <summary>True when some body rule is configured (otherwise <see cref="CollectEdits"/> always returns 0).</summary>
+    /// <summary>True when some body rule is configured (otherwise no edits are ever collected).</summary>
     public bool AdaptsBody => _fields.Length > 0;
 
     /// <summary>The fixed headers to add to every request to this upstream, ordered by name.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
 
-    /// <summary>The most edits <see cref="CollectEdits"/> can return for this adaptation (at most <see cref="MaxEditCount"/>).</summary>
+    /// <summary>The most edits one body can get for this adaptation (at most <see cref="MaxEditCount"/>).</summary>
     public int MaxEdits { get; }
 
     /// <summary>Compiles <paramref name="options"/>; <paramref name="path"/> names them in the exception.</summary>
@@ -134,6 +134,9 @@ public sealed class RequestAdaptation
         return new RequestAdaptation(fields, Array.AsReadOnly(headers));
     }
 
+    /// <summary>The UTF-8 names of the top-level fields this adaptation acts on or looks for (a rename's target).</summary>
+    internal IEnumerable<byte[]> FieldNames => _fields.Select(rule => rule.Name);
+
     /// <summary>True when this adaptation drops the top-level field <paramref name="utf8Name"/> whatever its value.</summary>
     public bool Drops(ReadOnlySpan<byte> utf8Name)
     {
@@ -151,9 +154,10 @@ public sealed class RequestAdaptation
     }
 
     /// <summary>
-    /// Finds the edits that adapt <paramref name="body"/> (a JSON object with unique keys) in one forward pass over its
+    /// Finds the edits that adapt <paramref name="body"/> (a JSON object with unique keys) with one forward pass over its
     /// top-level members, and writes them to <paramref name="edits"/> in order, without overlap. Returns how many.
     /// A body that is not an object gets none; should a key repeat anyway, only its first occurrence is adapted.
+    /// The request path does not use this pass: the parser records the members (<see cref="ChatRequest.Members"/>).
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="edits"/> is shorter than <see cref="MaxEdits"/>.</exception>
     public int CollectEdits(ReadOnlySpan<byte> body, Span<BodyEdit> edits)
@@ -162,13 +166,50 @@ public sealed class RequestAdaptation
         {
             return 0;
         }
-        if (edits.Length < MaxEdits)
-        {
-            throw new ArgumentException($"Room for {MaxEdits} edits is needed.", nameof(edits));
-        }
+        EnsureRoom(edits);
+        // Each field matches at most one member: the span is bounded by the (validated, small) number of fields.
+        Span<TopLevelMember> members = stackalloc TopLevelMember[_fields.Length];
+        return CollectEdits(body, members[..Walk(body, members)], edits);
+    }
 
-        // Each field matches at most one member, so both spans are bounded by the (validated, small) number of fields.
-        Span<Member> members = stackalloc Member[_fields.Length];
+    /// <summary>
+    /// Finds the edits that adapt <paramref name="body"/> from <paramref name="members"/>: where its top-level members
+    /// sit, in body order, at least every one whose name this adaptation acts on (others are passed over). That is
+    /// <see cref="ChatRequest.Members"/> when the parser recorded them for fields that cover this adaptation
+    /// (<see cref="TopLevelFields.Covers"/>): then nothing but those members' keys and string values is read again.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="edits"/> is shorter than <see cref="MaxEdits"/>.</exception>
+    public int CollectEdits(ReadOnlySpan<byte> body, ReadOnlySpan<TopLevelMember> members, Span<BodyEdit> edits)
+    {
+        if (_fields.Length == 0)
+        {
+            return 0;
+        }
+        EnsureRoom(edits);
+        Span<Touched> touched = stackalloc Touched[_fields.Length];
+        Span<bool> present = stackalloc bool[_fields.Length];
+        var count = 0;
+        foreach (ref readonly var member in members)
+        {
+            var field = FindKey(body[member.KeyStart..member.KeyEnd]);
+            if (field < 0 || present[field])
+            {
+                continue;
+            }
+            present[field] = true;
+            var rule = _fields[field];
+            var replacement = rule.Replacements.Length > 0 ? MatchValue(body[member.ValueStart..member.ValueEnd], rule) : -1;
+            if (rule.Action != FieldAction.None || replacement >= 0)
+            {
+                touched[count++] = new Touched(member, field, replacement);
+            }
+        }
+        return Resolve(touched[..count], present, edits);
+    }
+
+    /// <summary>Records where the members this adaptation names sit (first occurrences only). Returns how many.</summary>
+    private int Walk(ReadOnlySpan<byte> body, Span<TopLevelMember> members)
+    {
         Span<bool> present = stackalloc bool[_fields.Length];
         var count = 0;
         var reader = new Utf8JsonReader(body, ReaderOptions);
@@ -176,42 +217,38 @@ public sealed class RequestAdaptation
         {
             return 0;
         }
-
         var previousEnd = -1;
-        var previousTouched = false;
+        var previousRecorded = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var keyStart = (int)reader.TokenStartIndex;
             var keyEnd = keyStart + reader.ValueSpan.Length + 2;
-            if (previousTouched)
+            if (previousRecorded)
             {
-                members[count - 1].NextKeyStart = keyStart;
+                members[count - 1] = members[count - 1] with { NextKeyStart = keyStart };
             }
-            var field = reader.ValueIsEscaped ? FindEscaped(ref reader) : Find(reader.ValueSpan);
-            if (field >= 0 && present[field])
-            {
-                field = -1;
-            }
-
+            var field = FindKey(body[keyStart..keyEnd]);
             reader.Read();
             var valueStart = (int)reader.TokenStartIndex;
-            var replacement = field >= 0 && reader.TokenType == JsonTokenType.String ? MatchValue(ref reader, _fields[field]) : -1;
             reader.Skip();
             var valueEnd = (int)reader.BytesConsumed;
-
-            previousTouched = false;
-            if (field >= 0)
+            previousRecorded = field >= 0 && !present[field];
+            if (previousRecorded)
             {
                 present[field] = true;
-                if (_fields[field].Action != FieldAction.None || replacement >= 0)
-                {
-                    members[count++] = new Member(field, previousEnd, keyStart, keyEnd, valueStart, valueEnd, replacement);
-                    previousTouched = true;
-                }
+                members[count++] = new TopLevelMember(previousEnd, keyStart, keyEnd, valueStart, valueEnd);
             }
             previousEnd = valueEnd;
         }
-        return Resolve(members[..count], present, edits);
+        return count;
+    }
+
+    private void EnsureRoom(Span<BodyEdit> edits)
+    {
+        if (edits.Length < MaxEdits)
+        {
+            throw new ArgumentException($"Room for {MaxEdits} edits is needed.", nameof(edits));
+        }
     }
 
     /// <summary>
@@ -219,7 +256,7 @@ public sealed class RequestAdaptation
     /// it). A dropped member goes with the comma after it; the members dropped at the end go as one range that starts at
     /// the end of the last member kept, taking its comma, or at the first key when none is kept.
     /// </summary>
-    private int Resolve(Span<Member> members, ReadOnlySpan<bool> present, Span<BodyEdit> edits)
+    private int Resolve(Span<Touched> members, ReadOnlySpan<bool> present, Span<BodyEdit> edits)
     {
         foreach (ref var member in members)
         {
@@ -230,10 +267,10 @@ public sealed class RequestAdaptation
         }
 
         var trailing = members.Length;
-        if (trailing > 0 && members[trailing - 1] is { Dropped: true, NextKeyStart: < 0 })
+        if (trailing > 0 && members[trailing - 1] is { Dropped: true, At.NextKeyStart: < 0 })
         {
             trailing--;
-            while (trailing > 0 && members[trailing - 1].Dropped && members[trailing - 1].NextKeyStart == members[trailing].KeyStart)
+            while (trailing > 0 && members[trailing - 1].Dropped && members[trailing - 1].At.NextKeyStart == members[trailing].At.KeyStart)
             {
                 trailing--;
             }
@@ -243,27 +280,41 @@ public sealed class RequestAdaptation
         foreach (ref readonly var member in members[..trailing])
         {
             var rule = _fields[member.Field];
+            var at = member.At;
             if (member.Dropped)
             {
-                edits[count++] = new BodyEdit(member.KeyStart, member.NextKeyStart - member.KeyStart, default);
+                edits[count++] = new BodyEdit(at.KeyStart, at.NextKeyStart - at.KeyStart, default);
                 continue;
             }
             if (rule.Action == FieldAction.Rename)
             {
-                edits[count++] = new BodyEdit(member.KeyStart, member.KeyEnd - member.KeyStart, rule.RenamedKey);
+                edits[count++] = new BodyEdit(at.KeyStart, at.KeyEnd - at.KeyStart, rule.RenamedKey);
             }
             if (member.Replacement >= 0)
             {
-                edits[count++] = new BodyEdit(member.ValueStart, member.ValueEnd - member.ValueStart, rule.Replacements[member.Replacement].To);
+                edits[count++] = new BodyEdit(at.ValueStart, at.ValueEnd - at.ValueStart, rule.Replacements[member.Replacement].To);
             }
         }
         if (trailing < members.Length)
         {
-            ref readonly var first = ref members[trailing];
+            var first = members[trailing].At;
             var start = first.PreviousEnd >= 0 ? first.PreviousEnd : first.KeyStart;
-            edits[count++] = new BodyEdit(start, members[^1].ValueEnd - start, default);
+            edits[count++] = new BodyEdit(start, members[^1].At.ValueEnd - start, default);
         }
         return count;
+    }
+
+    /// <summary>The rule for a key token (quotes included), or -1.</summary>
+    private int FindKey(ReadOnlySpan<byte> token)
+    {
+        var name = token[1..^1];
+        if (name.IndexOf((byte)'\\') < 0)
+        {
+            return Find(name);
+        }
+        // Escaped: unescaped on the stack (names longer than any rule's cannot match and are not).
+        Span<byte> unescaped = stackalloc byte[AdaptationValidator.MaxNameLength * JsonNames.MaxEscapeExpansion];
+        return JsonNames.TryUnescape(token, unescaped, out var written) ? Find(unescaped[..written]) : -1;
     }
 
     private int Find(ReadOnlySpan<byte> name)
@@ -283,20 +334,27 @@ public sealed class RequestAdaptation
         return -1;
     }
 
-    /// <summary>A key with escapes: unescaped on the stack (names longer than any rule's cannot match and are not).</summary>
-    private int FindEscaped(ref Utf8JsonReader reader)
+    /// <summary>The replacement whose value a string value token is, or -1 (for any other value too).</summary>
+    private static int MatchValue(ReadOnlySpan<byte> token, FieldRule rule)
     {
-        const int Room = AdaptationValidator.MaxNameLength * MaxEscapeExpansion;
-        if (reader.ValueSpan.Length > Room)
+        if (token.Length < 2 || token[0] != (byte)'"')
         {
             return -1;
         }
-        Span<byte> name = stackalloc byte[Room];
-        return Find(name[..reader.CopyString(name)]);
-    }
-
-    private static int MatchValue(ref Utf8JsonReader reader, FieldRule rule)
-    {
+        var text = token[1..^1];
+        if (text.IndexOf((byte)'\\') < 0)
+        {
+            for (var i = 0; i < rule.Replacements.Length; i++)
+            {
+                if (text.SequenceEqual(rule.Replacements[i].From))
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        var reader = new Utf8JsonReader(token);
+        reader.Read();
         for (var i = 0; i < rule.Replacements.Length; i++)
         {
             if (reader.ValueTextEquals(rule.Replacements[i].From))
@@ -316,27 +374,15 @@ public sealed class RequestAdaptation
         return token;
     }
 
-    /// <summary>Where one touched top-level member sits: offsets into the body, -1 when there is none.</summary>
-    private struct Member(int field, int previousEnd, int keyStart, int keyEnd, int valueStart, int valueEnd, int replacement)
+    /// <summary>A member some rule acts on: where it sits, its rule, its matching replacement (or -1), and whether it goes.</summary>
+    private struct Touched(TopLevelMember at, int field, int replacement)
     {
+        public readonly TopLevelMember At = at;
+
         public readonly int Field = field;
-
-        /// <summary>End of the previous member's value, or -1 for the first member.</summary>
-        public readonly int PreviousEnd = previousEnd;
-
-        public readonly int KeyStart = keyStart;
-
-        public readonly int KeyEnd = keyEnd;
-
-        public readonly int ValueStart = valueStart;
-
-        public readonly int ValueEnd = valueEnd;
 
         /// <summary>The matching <see cref="FieldRule.Replacements"/> entry, or -1.</summary>
         public readonly int Replacement = replacement;
-
-        /// <summary>Start of the next member's key, or -1 when this member is the last.</summary>
-        public int NextKeyStart = -1;
 
         public bool Dropped;
     }

@@ -24,7 +24,9 @@ public static class RequestRewriter
 
     /// <summary>
     /// Writes the rewritten body for an upstream that adapts requests (<see cref="RequestAdaptation"/>): its renames,
-    /// drops and replacements and Tollgate's own splices, merged into one list of edits and one copy.
+    /// drops and replacements and Tollgate's own splices, merged into one list of edits and one copy. The edits come from
+    /// the members the parser recorded when it recorded them for this adaptation's fields (the request path always
+    /// does); otherwise the adaptation walks the body's top-level members itself.
     /// </summary>
     public static void Rewrite(ReadOnlySpan<byte> body, ChatRequest request, byte[] upstreamModel, IBufferWriter<byte> output, RequestAdaptation? adaptation)
     {
@@ -35,7 +37,9 @@ public static class RequestRewriter
         }
         var buffer = default(BodyEditBuffer);
         Span<BodyEdit> edits = buffer;
-        var count = adaptation.CollectEdits(body, edits);
+        var count = request.RecordedFields is { } recorded && recorded.Covers(adaptation)
+            ? adaptation.CollectEdits(body, request.Members, edits)
+            : adaptation.CollectEdits(body, edits);
         edits[count++] = new BodyEdit(request.ModelValue.Start, request.ModelValue.Length, upstreamModel);
         // An upstream that does not take stream_options has it dropped, and then gets none of Tollgate's either.
         if (request.Stream && !request.ClientIncludeUsage && !adaptation.Drops("stream_options"u8))

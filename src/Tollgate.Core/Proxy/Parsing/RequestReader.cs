@@ -38,6 +38,9 @@ internal ref struct RequestReader
     /// <summary>Offset of the current token in the body.</summary>
     public readonly int TokenStart => (int)_json.TokenStartIndex;
 
+    /// <summary>Offset just past the current token (for a container's last token, past the container).</summary>
+    public readonly int Consumed => (int)_json.BytesConsumed;
+
     /// <summary>The current token (a scalar, quotes included) as a range of the body.</summary>
     public readonly ByteSpan TokenSpan => SpanFrom(TokenStart);
 
