@@ -10,17 +10,26 @@
 // refuses shared keys (host storage, the Flex deployment container, Tollgate's tables), a Key Vault with
 // RBAC authorization, Log Analytics + Application Insights with local (key) auth off, and the function
 // app on the Flex Consumption plan (or Elastic Premium, see modules/functionapp.bicep). Every data-plane
-// path (storage, Key Vault references, telemetry) authenticates as the identity; no key or connection
-// string with a key is created, stored or output.
+// path (storage, Key Vault references, telemetry, and Azure OpenAI upstreams with Entra ID) authenticates
+// as the identity; no key or connection string with a key is created, stored or output. Outside this
+// resource group only role assignments are made: on the Azure OpenAI accounts named by Entra upstreams.
 //
 // After the first deployment:
-//   1. Upstream keys. For every entry of `upstreams` whose authStyle is not 'None', the app setting
-//      Tollgate__Upstreams__{name}__Secret is a Key Vault reference to the secret 'upstream-{name}', which
-//      this template does NOT create (keys never pass through deployment parameters or history). Set it:
+//   1. Upstream keys. For every entry of `upstreams` whose authStyle is not 'None' (and that is not Azure
+//      OpenAI with Entra ID, below), the app setting Tollgate__Upstreams__{name}__Secret is a Key Vault
+//      reference to the secret 'upstream-{name}', which this template does NOT create (keys never pass
+//      through deployment parameters or history). Set it:
 //        az keyvault secret set --vault-name <AZURE_KEY_VAULT_NAME> --name upstream-<name> --value <key>
 //      then restart the app (az functionapp restart) so the reference is resolved again. Until then
 //      Tollgate refuses to start and names the unresolved setting in its log.
 //      `principalId` (azd fills it with the signed-in user) gets Key Vault Secrets Officer for this.
+//      Azure OpenAI without a key: an upstream with azure.authMode 'Entra' signs in as the identity
+//      (Tollgate__Upstreams__{name}__Azure__ManagedIdentityClientId is its client id) and has no Secret
+//      setting, so nothing to set here. With azure.resourceId, the full id of its Microsoft.CognitiveServices
+//      account, the identity gets Cognitive Services OpenAI User on that account (modules/openai-role.bicep),
+//      deployed into the account's resource group, which may be in another subscription: the deployer needs
+//      the right to assign roles there (Owner, User Access Administrator or Role Based Access Control
+//      Administrator). Without resourceId, assign that role yourself.
 //   2. Admin key. Generate a key of 24+ characters, keep it, and pass only its hash:
 //        printf '%s' "$ADMIN_KEY" | sha256sum | cut -d' ' -f1
 //      as adminKeyHash (with azd: azd env set TOLLGATE_ADMIN_KEY_HASH <hash>; keep it set, because a
@@ -35,6 +44,24 @@ targetScope = 'resourceGroup'
 
 metadata description = 'Tollgate (OpenAI-compatible LLM gateway) on Azure Functions: Flex Consumption or Elastic Premium, identity-only access to storage, Key Vault and Application Insights.'
 
+@description('Azure OpenAI settings of an upstream. Become the app settings Tollgate__Upstreams__{name}__Azure__*; the upstream\'s baseUrl is then the resource endpoint, e.g. https://my-resource.openai.azure.com.')
+type azureOpenAiType = {
+  @description('ApiKey (default): the key in the Key Vault secret upstream-{name}, sent as the api-key header. Entra: a Microsoft Entra ID token of the app\'s user-assigned identity, no key and no secret.')
+  authMode: ('ApiKey' | 'Entra')?
+
+  @description('V1 (default): {baseUrl}/openai/v1/chat/completions, the body\'s model naming the deployment. Deployment: {baseUrl}/openai/deployments/{deployment}/chat/completions?api-version={apiVersion}.')
+  apiStyle: ('V1' | 'Deployment')?
+
+  @description('The api-version query value. Required with apiStyle Deployment: a date, yyyy-MM-dd or yyyy-MM-dd-preview (2024-10-21). With V1 leave it out, or preview or latest.')
+  apiVersion: string?
+
+  @description('apiStyle Deployment only: the one deployment serving every model of this upstream. Left out: each model\'s upstream name (the values of models) is its deployment.')
+  deployment: string?
+
+  @description('Full resource id of the account, /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{name}, in any subscription of the tenant. With authMode Entra the identity gets Cognitive Services OpenAI User on it, so the deployer needs the right to assign roles there (Owner, User Access Administrator or Role Based Access Control Administrator). Left out: assign that role yourself. Ignored with ApiKey.')
+  resourceId: string?
+}
+
 @description('An upstream provider Tollgate forwards to. Becomes the app settings Tollgate__Upstreams__{name}__*.')
 type upstreamType = {
   @description('Upstream name: letters and digits only. It is part of app setting names and of the Key Vault secret name upstream-{name}.')
@@ -48,16 +75,19 @@ type upstreamType = {
   @description('V1: {baseUrl}/v1/chat/completions; ApiV1: {baseUrl}/api/v1/chat/completions. Default V1.')
   pathStyle: ('V1' | 'ApiV1')?
 
-  @description('Bearer (Authorization: Bearer), ApiKey (api-key header) or None (no secret). Default Bearer.')
+  @description('Bearer (Authorization: Bearer), ApiKey (api-key header) or None (no secret). Default Bearer, or ApiKey with azure. Ignored with azure.authMode Entra, which sends a token and no key (AuthStyle None).')
   authStyle: ('Bearer' | 'ApiKey' | 'None')?
 
   @description('True when the provider wraps responses in {success, code, message, data}. Default false.')
   envelope: bool?
 
-  @description('Client-facing model name to the name the provider expects, e.g. {"gpt-4o-mini": "gpt-4o-mini-2024-07-18"}.')
+  @description('Client-facing model name to the name the provider expects, e.g. {"gpt-4o-mini": "gpt-4o-mini-2024-07-18"}. For Azure OpenAI the names the provider expects are deployment names.')
   models: {
     *: string
   }
+
+  @description('Set for an Azure OpenAI upstream: how Tollgate signs in (key or Entra ID) and which API it calls.')
+  azure: azureOpenAiType?
 }
 
 @description('Name of the azd environment (AZURE_ENV_NAME). Tagged as azd-env-name on every resource and hashed into resource names.')
@@ -146,7 +176,7 @@ param aggregationSchedule string = '0 */5 * * * *'
 @secure()
 param adminKeyHash string = ''
 
-@description('Upstream providers. Each one\'s key is read from the Key Vault secret upstream-{name}, which you set after deployment (see the top of this file).')
+@description('Upstream providers. Each one\'s key is read from the Key Vault secret upstream-{name}, which you set after deployment (see the top of this file); an Azure OpenAI upstream with azure.authMode Entra signs in as the app\'s identity instead and has no secret.')
 param upstreams upstreamType[] = []
 
 @description('Days a deleted Key Vault stays recoverable (purge protection is on, so its name stays taken that long).')
@@ -248,17 +278,27 @@ var adminSettings = empty(adminKeyHash)
       }
     ]
 
-var upstreamSettings = flatten(map(
+// The AuthStyle each upstream presents its key with: None for Entra ID sign-in (a token replaces the key, and the
+// validator refuses a Secret with it), otherwise as given, by default Bearer, or ApiKey (the api-key header) for Azure OpenAI.
+var upstreamAuthStyles = map(
   upstreams,
   upstream =>
+    (upstream.?azure.?authMode ?? 'ApiKey') == 'Entra'
+      ? 'None'
+      : (upstream.?authStyle ?? (upstream.?azure == null ? 'Bearer' : 'ApiKey'))
+)
+
+var upstreamSettings = flatten(map(
+  upstreams,
+  (upstream, i) =>
     concat(
       [
         { name: 'Tollgate__Upstreams__${upstream.name}__BaseUrl', value: upstream.baseUrl }
         { name: 'Tollgate__Upstreams__${upstream.name}__PathStyle', value: upstream.?pathStyle ?? 'V1' }
-        { name: 'Tollgate__Upstreams__${upstream.name}__AuthStyle', value: upstream.?authStyle ?? 'Bearer' }
+        { name: 'Tollgate__Upstreams__${upstream.name}__AuthStyle', value: upstreamAuthStyles[i] }
         { name: 'Tollgate__Upstreams__${upstream.name}__Envelope', value: (upstream.?envelope ?? false) ? 'true' : 'false' }
       ],
-      (upstream.?authStyle ?? 'Bearer') == 'None'
+      upstreamAuthStyles[i] == 'None'
         ? []
         : [
             {
@@ -266,6 +306,44 @@ var upstreamSettings = flatten(map(
               value: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=upstream-${upstream.name})'
             }
           ],
+      upstream.?azure == null
+        ? []
+        : concat(
+            [
+              {
+                name: 'Tollgate__Upstreams__${upstream.name}__Azure__AuthMode'
+                value: upstream.?azure.?authMode ?? 'ApiKey'
+              }
+              {
+                name: 'Tollgate__Upstreams__${upstream.name}__Azure__ApiStyle'
+                value: upstream.?azure.?apiStyle ?? 'V1'
+              }
+            ],
+            empty(upstream.?azure.?apiVersion ?? '')
+              ? []
+              : [
+                  {
+                    name: 'Tollgate__Upstreams__${upstream.name}__Azure__ApiVersion'
+                    value: upstream.?azure.?apiVersion ?? ''
+                  }
+                ],
+            empty(upstream.?azure.?deployment ?? '')
+              ? []
+              : [
+                  {
+                    name: 'Tollgate__Upstreams__${upstream.name}__Azure__Deployment'
+                    value: upstream.?azure.?deployment ?? ''
+                  }
+                ],
+            (upstream.?azure.?authMode ?? 'ApiKey') == 'Entra'
+              ? [
+                  {
+                    name: 'Tollgate__Upstreams__${upstream.name}__Azure__ManagedIdentityClientId'
+                    value: identity.properties.clientId
+                  }
+                ]
+              : []
+          ),
       [
         {
           name: 'Tollgate__Upstreams__${upstream.name}__ModelMap'
@@ -274,6 +352,49 @@ var upstreamSettings = flatten(map(
       ]
     )
 ))
+
+// The Azure OpenAI accounts Entra upstreams sign in to, lower-cased so that one account spelt in two ways is one,
+// then each once: two upstreams on one account share its role assignment.
+var entraAccountIdsAsGiven = map(
+  filter(
+    upstreams,
+    upstream => (upstream.?azure.?authMode ?? 'ApiKey') == 'Entra' && !empty(upstream.?azure.?resourceId ?? '')
+  ),
+  upstream => toLower(trim(upstream.?azure.?resourceId ?? ''))
+)
+var entraAccountIds = filter(entraAccountIdsAsGiven, (id, i) => indexOf(entraAccountIdsAsGiven, id) == i)
+
+// A well-formed id, /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.CognitiveServices/accounts/{n}, is 9 parts
+// split at '/', none empty but the first, and reads the same rebuilt from them. Anything else fails the deployment
+// before it starts, naming the id.
+var entraAccountParts = map(
+  entraAccountIds,
+  id => length(split(id, '/')) == 9 ? split(id, '/') : ['', '', '', '', '', '', '', '', '']
+)
+var entraAccountRebuiltIds = map(
+  entraAccountParts,
+  parts =>
+    '/subscriptions/${parts[2]}/resourcegroups/${parts[4]}/providers/microsoft.cognitiveservices/accounts/${parts[8]}'
+)
+var entraAccounts = map(
+  entraAccountParts,
+  (parts, i) =>
+    !contains(skip(parts, 1), '') && entraAccountIds[i] == entraAccountRebuiltIds[i]
+      ? { id: entraAccountIds[i], subscriptionId: parts[2], resourceGroup: parts[4], name: parts[8] }
+      : fail('azure.resourceId \'${entraAccountIds[i]}\' is not the id of a Microsoft.CognitiveServices/accounts resource: /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{name}.')
+)
+
+// Cognitive Services OpenAI User for the identity on each of those accounts, in the account's own resource group.
+module openAiRoles 'modules/openai-role.bicep' = [
+  for account in entraAccounts: {
+    name: 'tollgate-openai-${uniqueString(resourceToken, account.id)}'
+    scope: resourceGroup(account.subscriptionId, account.resourceGroup)
+    params: {
+      accountName: account.name
+      appPrincipalId: identity.properties.principalId
+    }
+  }
+]
 
 module functionApp 'modules/functionapp.bicep' = {
   name: 'tollgate-functionapp'

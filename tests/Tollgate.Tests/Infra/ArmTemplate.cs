@@ -16,14 +16,20 @@ internal sealed record ArmUnknown(string Text)
 /// <summary>One resource a deployment would create (conditions applied, loops expanded, <c>existing</c> left out).</summary>
 internal sealed record ArmResource(string Type, string Name, IReadOnlyDictionary<string, object?> Body, JsonElement Raw, ArmDeployment Deployment)
 {
-    /// <summary>The resource id the evaluator gives this resource (placeholders for subscription and group).</summary>
-    public string Id => ArmDeployment.BuildResourceId(null, null, Type, Name.Split('/'));
+    /// <summary>
+    /// The resource id the evaluator gives this resource: in the subscription and group its deployment targets, placeholders
+    /// for the deployment's own.
+    /// </summary>
+    public string Id => ArmDeployment.BuildResourceId(Deployment.SubscriptionId, Deployment.ResourceGroupName, Type, Name.Split('/'));
 
     public IReadOnlyDictionary<string, object?> Properties => ArmValue.Object(Body.GetValueOrDefault("properties"), $"{Type} {Name}: properties");
 
     /// <summary>The last segment of the name (a child resource's own name).</summary>
     public string ShortName => Name[(Name.LastIndexOf('/') + 1)..];
 }
+
+/// <summary>The template called <c>fail()</c>: Resource Manager would refuse the deployment with this message.</summary>
+internal sealed class ArmTemplateFailure(string message) : InvalidOperationException(message);
 
 /// <summary>Helpers for the values the evaluator produces: string, bool, long, null, lists, objects, <see cref="ArmUnknown"/>.</summary>
 internal static class ArmValue
@@ -152,10 +158,13 @@ internal sealed class ArmDeployment
     private List<ArmResource>? _resources;
     private Dictionary<string, object?>? _outputs;
 
-    private ArmDeployment(string path, JsonElement template, IReadOnlyDictionary<string, object?> supplied)
+    private ArmDeployment(string path, JsonElement template, IReadOnlyDictionary<string, object?> supplied,
+        string? subscriptionId = null, string? resourceGroupName = null)
     {
         Path = path;
         Template = template;
+        SubscriptionId = subscriptionId;
+        ResourceGroupName = resourceGroupName;
         if (template.TryGetProperty("resources", out var resources))
         {
             if (resources.ValueKind == JsonValueKind.Array)
@@ -208,6 +217,15 @@ internal sealed class ArmDeployment
     public string Path { get; }
 
     public JsonElement Template { get; }
+
+    /// <summary>
+    /// The subscription this deployment targets when a module names one (<c>scope: resourceGroup(sub, group)</c>); null
+    /// for the one the top-level deployment runs in, which resource ids write as <c>{subscription}</c>.
+    /// </summary>
+    public string? SubscriptionId { get; }
+
+    /// <summary>The resource group this deployment targets when a module names one; null (<c>{resourceGroup}</c>) for the top-level one's.</summary>
+    public string? ResourceGroupName { get; }
 
     public IReadOnlyDictionary<string, object?> Parameters => _parameters;
 
@@ -334,7 +352,11 @@ internal sealed class ArmDeployment
                     : throw new InvalidOperationException($"{Path}: module parameter {p.Name} is not a plain value");
             }
         }
-        module = new ArmDeployment(Path + "/" + name, props.GetProperty("template"), parameters);
+        // A module with a scope of its own (scope: resourceGroup(sub, group)) carries it as subscriptionId and
+        // resourceGroup; without them it deploys where this deployment does.
+        var subscriptionId = raw.TryGetProperty("subscriptionId", out var sub) ? ArmValue.Text(EvalJson(sub, scope)) : SubscriptionId;
+        var resourceGroupName = raw.TryGetProperty("resourceGroup", out var group) ? ArmValue.Text(EvalJson(group, scope)) : ResourceGroupName;
+        module = new ArmDeployment(Path + "/" + name, props.GetProperty("template"), parameters, subscriptionId, resourceGroupName);
         _modules[key] = module;
         return module;
     }
@@ -538,6 +560,23 @@ internal sealed class ArmDeployment
                     Dictionary<string, object?> d => d.ContainsKey(ArmValue.Text(args[1])),
                     _ => throw new InvalidOperationException($"contains() on {ArmValue.Render(args[0])}"),
                 };
+            case "split":
+                return ArmValue.Text(args[0]).Split(ArmValue.Text(args[1])).Select(part => (object?)part).ToList();
+            case "skip":
+                return args[0] is string text
+                    ? text[(int)Math.Min((long)args[1]!, text.Length)..]
+                    : ArmValue.Array(args[0], "skip").Skip((int)(long)args[1]!).ToList();
+            case "trim":
+                return ArmValue.Text(args[0]).Trim();
+            case "fail":
+                throw new ArmTemplateFailure(ArmValue.Text(args[0]));
+            case "indexof":
+                return args[0] switch
+                {
+                    string haystack => (long)haystack.IndexOf(ArmValue.Text(args[1]), StringComparison.OrdinalIgnoreCase),
+                    List<object?> list => (long)list.FindIndex(item => ArmValue.Same(item, args[1])),
+                    _ => throw new InvalidOperationException($"indexOf() on {ArmValue.Render(args[0])}"),
+                };
             case "tolower":
                 return ArmValue.Text(args[0]).ToLowerInvariant();
             case "toupper":
@@ -614,7 +653,7 @@ internal sealed class ArmDeployment
     private static bool AsBool(object? value, string what) =>
         value as bool? ?? throw new InvalidOperationException($"{what} is not a known boolean: {ArmValue.Render(value)}");
 
-    private static string ResourceId(List<object?> args, bool subscriptionScope)
+    private string ResourceId(List<object?> args, bool subscriptionScope)
     {
         var strings = args.Select(ArmValue.Text).ToList();
         var typeAt = strings.FindIndex(s => s.Contains('/') && s.Split('/')[0].Contains('.'));
@@ -623,8 +662,8 @@ internal sealed class ArmDeployment
             throw new InvalidOperationException($"resourceId without a type: {string.Join(", ", strings)}");
         }
         var before = strings.Take(typeAt).ToList();
-        var subscription = subscriptionScope ? before.ElementAtOrDefault(0) : before.Count == 2 ? before[0] : null;
-        var group = subscriptionScope ? "" : before.Count switch { 1 => before[0], 2 => before[1], _ => null };
+        var subscription = (subscriptionScope ? before.ElementAtOrDefault(0) : before.Count == 2 ? before[0] : null) ?? SubscriptionId;
+        var group = subscriptionScope ? "" : before.Count switch { 1 => before[0], 2 => before[1], _ => ResourceGroupName };
         return BuildResourceId(subscription, group, strings[typeAt], strings.Skip(typeAt + 1).ToList());
     }
 
@@ -636,7 +675,7 @@ internal sealed class ArmDeployment
         {
             return IsDeployment(match.Raw)
                 ? ModuleOutputs(Module(match.Symbol, match.Raw, scope))
-                : new ArmUnknown($"reference({BuildResourceId(null, null, match.Raw.GetProperty("type").GetString()!, ArmValue.Text(EvalJson(match.Raw.GetProperty("name"), scope)).Split('/'))})");
+                : new ArmUnknown($"reference({BuildResourceId(SubscriptionId, ResourceGroupName, match.Raw.GetProperty("type").GetString()!, ArmValue.Text(EvalJson(match.Raw.GetProperty("name"), scope)).Split('/'))})");
         }
         const string Deployments = "/providers/Microsoft.Resources/deployments/";
         var at = text.IndexOf(Deployments, StringComparison.OrdinalIgnoreCase);

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Tollgate.Routing;
 using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.Infra;
@@ -24,6 +26,13 @@ public sealed partial class BicepTests(CompiledInfra infra) : IClassFixture<Comp
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
     private const string KeyVaultSecretsOfficer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+    private const string CognitiveServicesOpenAiUser = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd";
+
+    // An Azure OpenAI account in another subscription and resource group than Tollgate's, spelt as the portal shows it.
+    private const string AoaiSubscription = "7d2f0c1e-0000-4000-8000-00000000a0a1";
+    private const string AoaiResourceGroup = "rg-AI-Shared";
+    private const string AoaiResourceId =
+        $"/subscriptions/{AoaiSubscription}/resourceGroups/{AoaiResourceGroup}/providers/Microsoft.CognitiveServices/accounts/Contoso-AOAI";
 
     private static readonly string[] SecurityRules =
     [
@@ -408,6 +417,170 @@ public sealed partial class BicepTests(CompiledInfra infra) : IClassFixture<Comp
     }
 
     [Fact]
+    public void Entra_azure_openai_upstream_signs_in_as_the_identity_without_a_secret()
+    {
+        var deployment = infra.Evaluate(WithUpstreams(EntraUpstream("aoai", AoaiResourceId)));
+        var identity = Single(deployment, "Microsoft.ManagedIdentity/userAssignedIdentities");
+        var clientId = $"⟪reference({identity.Id}).clientId⟫";
+        var expected = new Dictionary<string, string>
+        {
+            ["aoai__BaseUrl"] = "https://contoso-aoai.openai.azure.com",
+            ["aoai__PathStyle"] = "V1",
+            // No key to present: the token goes as Authorization: Bearer, and no Secret setting (Core refuses one with Entra).
+            ["aoai__AuthStyle"] = "None",
+            ["aoai__Envelope"] = "false",
+            ["aoai__Azure__AuthMode"] = "Entra",
+            ["aoai__Azure__ApiStyle"] = "Deployment",
+            ["aoai__Azure__ApiVersion"] = "2024-10-21",
+            ["aoai__Azure__Deployment"] = "gpt-4o-prod",
+            ["aoai__Azure__ManagedIdentityClientId"] = clientId,
+            ["aoai__ModelMap"] = "gpt-4o=gpt-4o",
+        };
+        Assert.Equal(expected.OrderBy(kv => kv.Key), UpstreamSettings(deployment).OrderBy(kv => kv.Key));
+        // The same identity the app uses for storage, Key Vault and telemetry.
+        Assert.Equal(Settings(deployment)["Tollgate__Storage__ManagedIdentityClientId"], clientId);
+        Assert.DoesNotContain(Settings(deployment).Keys, k => k.EndsWith("__Secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Entra_azure_openai_upstream_gets_cognitive_services_openai_user_on_its_account()
+    {
+        var deployment = infra.Evaluate(WithUpstreams(EntraUpstream("aoai", AoaiResourceId)));
+        var app = $"⟪reference({Single(deployment, "Microsoft.ManagedIdentity/userAssignedIdentities").Id}).principalId⟫";
+
+        var assignments = RoleAssignments(deployment);
+        var assignment = Assert.Single(assignments, a => RoleOf(a) == CognitiveServicesOpenAiUser);
+        var scope = ArmValue.Text(assignment.Body["scope"]);
+        Assert.Equal(AoaiResourceId, scope, ignoreCase: true);
+        Assert.Equal(app, ArmValue.Text(assignment.Properties["principalId"]));
+        Assert.Equal("ServicePrincipal", assignment.Properties["principalType"]);
+        Assert.Equal($"⟪guid({scope}, {app}, {CognitiveServicesOpenAiUser})⟫", assignment.Name);
+        // Deployed into the account's own subscription and resource group, where the role definition is referenced too.
+        Assert.Equal(AoaiSubscription, assignment.Deployment.SubscriptionId, ignoreCase: true);
+        Assert.Equal(AoaiResourceGroup, assignment.Deployment.ResourceGroupName, ignoreCase: true);
+        Assert.Equal(
+            $"/subscriptions/{AoaiSubscription}/providers/Microsoft.Authorization/roleDefinitions/{CognitiveServicesOpenAiUser}",
+            ArmValue.Text(assignment.Properties["roleDefinitionId"]), ignoreCase: true);
+        // The account is only referred to: nothing is created or changed in that resource group but the assignment.
+        Assert.Equal([assignment], assignment.Deployment.Resources);
+        // Everything else is as without the upstream.
+        Assert.Equal(RoleAssignments(infra.Evaluate(Parameters("flex"))).Count + 1, assignments.Count);
+    }
+
+    [Fact]
+    public void Each_azure_openai_account_an_entra_upstream_names_gets_one_role_assignment()
+    {
+        const string OtherAccount = "/subscriptions/0f0e0d0c-0000-4000-8000-0000000000b2/resourceGroups/rg-b/providers/Microsoft.CognitiveServices/accounts/other";
+        var withoutResourceId = EntraUpstream("aoaiNoId", null);
+        var apiKey = ApiKeyUpstream("aoaiKey");
+        apiKey["azure"] = new Dictionary<string, object?> { ["resourceId"] = OtherAccount };
+        var deployment = infra.Evaluate(WithUpstreams(
+            EntraUpstream("aoai", AoaiResourceId),
+            EntraUpstream("aoaiTwo", AoaiResourceId.ToUpperInvariant()),
+            withoutResourceId,
+            apiKey));
+
+        // Two upstreams on one account (however spelt) share one assignment; none without a resourceId or for a key.
+        var assignment = Assert.Single(RoleAssignments(deployment), a => RoleOf(a) == CognitiveServicesOpenAiUser);
+        Assert.Equal(AoaiResourceId, ArmValue.Text(assignment.Body["scope"]), ignoreCase: true);
+        // An Entra upstream without resourceId still signs in as the identity (its role assigned by someone else).
+        var settings = UpstreamSettings(deployment);
+        Assert.Equal(settings["aoai__Azure__ManagedIdentityClientId"], settings["aoaiNoId__Azure__ManagedIdentityClientId"]);
+        Assert.False(settings.ContainsKey("aoaiNoId__Secret"));
+    }
+
+    [Fact]
+    public void Api_key_azure_openai_upstream_keeps_its_key_vault_secret_and_gets_no_role_assignment()
+    {
+        var upstream = ApiKeyUpstream("aoai");
+        upstream["azure"] = new Dictionary<string, object?> { ["resourceId"] = AoaiResourceId };
+        var deployment = infra.Evaluate(WithUpstreams(upstream));
+        var vault = Single(deployment, "Microsoft.KeyVault/vaults");
+        var expected = new Dictionary<string, string>
+        {
+            ["aoai__BaseUrl"] = "https://contoso-aoai.openai.azure.com",
+            ["aoai__PathStyle"] = "V1",
+            // Azure OpenAI takes its key in the api-key header, so that is the default there.
+            ["aoai__AuthStyle"] = "ApiKey",
+            ["aoai__Envelope"] = "false",
+            ["aoai__Secret"] = $"@Microsoft.KeyVault(VaultName={vault.Name};SecretName=upstream-aoai)",
+            ["aoai__Azure__AuthMode"] = "ApiKey",
+            ["aoai__Azure__ApiStyle"] = "V1",
+            ["aoai__ModelMap"] = "gpt-4o=gpt-4o",
+        };
+        Assert.Equal(expected.OrderBy(kv => kv.Key), UpstreamSettings(deployment).OrderBy(kv => kv.Key));
+
+        Assert.DoesNotContain(RoleAssignments(deployment), a => RoleOf(a) == CognitiveServicesOpenAiUser);
+        Assert.Equal(RoleAssignments(infra.Evaluate(Parameters("flex"))).Count, RoleAssignments(deployment).Count);
+        Assert.All(deployment.AllDeployments(), d => Assert.Null(d.SubscriptionId));
+    }
+
+    [Theory]
+    [InlineData("/subscriptions/7d2f0c1e-0000-4000-8000-00000000a0a1/resourceGroups/rg-ai")]
+    [InlineData("/subscriptions/7d2f0c1e-0000-4000-8000-00000000a0a1/resourceGroups/rg-ai/providers/Microsoft.KeyVault/vaults/kv")]
+    [InlineData("/subscriptions//resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/aoai")]
+    [InlineData("contoso-aoai")]
+    public void Entra_upstream_with_a_resource_id_that_is_no_account_fails_the_deployment(string resourceId)
+    {
+        var deployment = infra.Evaluate(WithUpstreams(EntraUpstream("aoai", resourceId)));
+        var failure = Assert.Throws<ArmTemplateFailure>(() => deployment.AllResources().ToList());
+        Assert.Contains($"'{resourceId.ToLowerInvariant()}'", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Microsoft.CognitiveServices/accounts", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Azure_openai_upstream_settings_pass_tollgates_own_validation()
+    {
+        var deployment = infra.Evaluate(WithUpstreams(EntraUpstream("aoai", AoaiResourceId), ApiKeyUpstream("aoaiKey")));
+        // What App Service hands the app: Key Vault references resolved, the identity's client id a GUID.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            Settings(deployment)
+                .Where(s => s.Key.StartsWith("Tollgate__Upstreams__", StringComparison.Ordinal))
+                .Select(s => KeyValuePair.Create<string, string?>(
+                    s.Key.Replace("__", ":", StringComparison.Ordinal),
+                    s.Value.StartsWith("@Microsoft.KeyVault(", StringComparison.Ordinal) ? "resolved-upstream-key"
+                        : s.Value.StartsWith('⟪') ? "0b7c6e0e-8d47-4a57-b1d0-3d1a4f1f5e21"
+                        : s.Value)))
+            .Build();
+        var options = new TollgateOptions();
+        configuration.GetSection(TollgateOptions.Section).Bind(options);
+        foreach (var upstream in options.Upstreams.Values)
+        {
+            upstream.ApplyModelMap();
+        }
+
+        Assert.Equal(["aoai", "aoaiKey"], options.Upstreams.Keys.Order());
+        Assert.Equal(AzureOpenAiAuthMode.Entra, options.Upstreams["aoai"].Azure?.AuthMode);
+        Assert.Equal(AzureOpenAiAuthMode.ApiKey, options.Upstreams["aoaiKey"].Azure?.AuthMode);
+        var result = new TollgateOptionsValidator().Validate(null, options);
+        var upstreamFailures = (result.Failures ?? []).Where(f => f.StartsWith("Tollgate:Upstreams:", StringComparison.Ordinal)).ToList();
+        Assert.True(upstreamFailures.Count == 0, string.Join('\n', upstreamFailures));
+    }
+
+    [Fact]
+    public void Every_field_of_the_upstream_types_has_a_description()
+    {
+        var definitions = infra.Template.GetProperty("definitions");
+        var missing = new List<string>();
+        foreach (var type in new[] { "upstreamType", "azureOpenAiType" })
+        {
+            var definition = definitions.GetProperty(type);
+            Assert.True(definition.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("description", out _), $"{type} has no description");
+            foreach (var field in definition.GetProperty("properties").EnumerateObject())
+            {
+                if (!(field.Value.TryGetProperty("metadata", out var m) && m.TryGetProperty("description", out var d) && !string.IsNullOrWhiteSpace(d.GetString())))
+                {
+                    missing.Add($"{type}.{field.Name}");
+                }
+            }
+        }
+        Assert.True(missing.Count == 0, "fields without a description: " + string.Join(", ", missing));
+        Assert.Equal(
+            new[] { "apiStyle", "apiVersion", "authMode", "deployment", "resourceId" },
+            definitions.GetProperty("azureOpenAiType").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    [Fact]
     public void Key_vault_uses_rbac_soft_delete_and_purge_protection()
     {
         var vault = Single(infra.Evaluate(Parameters("minimal")), "Microsoft.KeyVault/vaults");
@@ -586,6 +759,61 @@ public sealed partial class BicepTests(CompiledInfra infra) : IClassFixture<Comp
     }
 
     private static string InfraFile(string name) => Path.Combine(RepoPaths.Root, "infra", name);
+
+    /// <summary>The flex parameter set with these upstreams instead of its own.</summary>
+    private static Dictionary<string, object?> WithUpstreams(params Dictionary<string, object?>[] upstreams)
+    {
+        var parameters = Full("FlexConsumption");
+        parameters["upstreams"] = upstreams;
+        return parameters;
+    }
+
+    /// <summary>An Azure OpenAI upstream signing in with Entra ID, deployment style; <paramref name="resourceId"/> null leaves it out.</summary>
+    private static Dictionary<string, object?> EntraUpstream(string name, string? resourceId)
+    {
+        var azure = new Dictionary<string, object?>
+        {
+            ["authMode"] = "Entra",
+            ["apiStyle"] = "Deployment",
+            ["apiVersion"] = "2024-10-21",
+            ["deployment"] = "gpt-4o-prod",
+        };
+        if (resourceId is not null)
+        {
+            azure["resourceId"] = resourceId;
+        }
+        return new Dictionary<string, object?>
+        {
+            ["name"] = name,
+            ["baseUrl"] = "https://contoso-aoai.openai.azure.com",
+            ["models"] = new Dictionary<string, object?> { ["gpt-4o"] = "gpt-4o" },
+            ["azure"] = azure,
+        };
+    }
+
+    /// <summary>An Azure OpenAI upstream with a key and every Azure setting at its default (an empty azure object).</summary>
+    private static Dictionary<string, object?> ApiKeyUpstream(string name) => new()
+    {
+        ["name"] = name,
+        ["baseUrl"] = "https://contoso-aoai.openai.azure.com",
+        ["models"] = new Dictionary<string, object?> { ["gpt-4o"] = "gpt-4o" },
+        ["azure"] = new Dictionary<string, object?>(),
+    };
+
+    /// <summary>The Tollgate__Upstreams__ settings without that prefix.</summary>
+    private static Dictionary<string, string> UpstreamSettings(ArmDeployment deployment) => Settings(deployment)
+        .Where(s => s.Key.StartsWith("Tollgate__Upstreams__", StringComparison.Ordinal))
+        .ToDictionary(s => s.Key["Tollgate__Upstreams__".Length..], s => s.Value);
+
+    private static List<ArmResource> RoleAssignments(ArmDeployment deployment) =>
+        [.. deployment.AllResources().Where(r => r.Type == "Microsoft.Authorization/roleAssignments")];
+
+    /// <summary>The role definition GUID a role assignment grants.</summary>
+    private static string RoleOf(ArmResource assignment)
+    {
+        var id = ArmValue.Text(assignment.Properties["roleDefinitionId"]);
+        return id[(id.LastIndexOf('/') + 1)..];
+    }
 
     /// <summary>Asserts an evaluated template value equals a plain one (bool, number, string).</summary>
     private static void Expect(object expected, object? actual)
