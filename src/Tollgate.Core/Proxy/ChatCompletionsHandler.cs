@@ -341,11 +341,12 @@ public sealed class ChatCompletionsHandler(
 
         HttpResponseMessage response;
         var wasSent = exchange.SentUpstream;
+        var call = deployment.Health.Begin(token, aborted);
         try
         {
             record.Attempts++;
             exchange.SentUpstream = true;
-            response = await deployment.Health.SendAsync(_send, message, token, aborted).ConfigureAwait(false);
+            response = await call.SendAsync(_send, message).ConfigureAwait(false);
         }
         catch (BrokenCircuitException)
         {
@@ -376,6 +377,11 @@ public sealed class ChatCompletionsHandler(
             metrics.UpstreamAttempt(deployment.Name, "unreachable");
             failure.Add(unreachable ? ProxyError.UpstreamUnreachable : ProxyError.UpstreamConnectionFailed, null);
             return false;
+        }
+        finally
+        {
+            // The breaker has seen the outcome: its pooled context goes back now, not when the relay ends.
+            call.Dispose();
         }
 
         using (response)

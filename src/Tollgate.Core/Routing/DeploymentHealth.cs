@@ -78,22 +78,25 @@ public sealed class DeploymentHealth
         return _circuit.CircuitState is CircuitState.Open or CircuitState.Isolated ? DeploymentState.CircuitOpen : DeploymentState.Available;
     }
 
-    /// <summary>Sends through the circuit breaker. Throws <see cref="BrokenCircuitException"/> when the circuit does not let it through.</summary>
+    /// <summary>
+    /// Begins one call through the circuit breaker, to be sent with <see cref="DeploymentCall.SendAsync"/> and disposed
+    /// once it completed.
+    /// </summary>
+    /// <param name="attempt">The attempt's token: what the call is sent with.</param>
     /// <param name="clientAborted">The client's own token: a call cut short because the client left is not the deployment's failure.</param>
-    public async ValueTask<HttpResponseMessage> SendAsync(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send, HttpRequestMessage message,
-        CancellationToken attempt, CancellationToken clientAborted)
+    public DeploymentCall Begin(CancellationToken attempt, CancellationToken clientAborted)
     {
         var context = ResilienceContextPool.Shared.Get(attempt);
         context.Properties.Set(ClientAbortedKey, clientAborted);
-        try
-        {
-            return await _pipeline.ExecuteAsync(static (ctx, state) => new ValueTask<HttpResponseMessage>(state.send(state.message, ctx.CancellationToken)),
-                context, (send, message)).ConfigureAwait(false);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
+        return new DeploymentCall(_pipeline, context);
+    }
+
+    /// <summary>Sends through the circuit breaker in one call (<see cref="Begin"/>, send, dispose). Throws <see cref="BrokenCircuitException"/> when the circuit does not let it through.</summary>
+    public async ValueTask<HttpResponseMessage> SendAsync(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send, HttpRequestMessage message,
+        CancellationToken attempt, CancellationToken clientAborted)
+    {
+        using var call = Begin(attempt, clientAborted);
+        return await call.SendAsync(send, message).ConfigureAwait(false);
     }
 
     /// <summary>The last <c>Retry-After</c> came with 429 (rate limited) rather than 503 (unavailable).</summary>
