@@ -25,6 +25,7 @@ public class HandlerBenchmarks
     private byte[] _plainBody = [];
     private byte[] _streamBody = [];
     private byte[] _adaptedBody = [];
+    private byte[] _adaptableBody = [];
 
     [GlobalSetup]
     public void Setup()
@@ -70,6 +71,7 @@ public class HandlerBenchmarks
         _handler = _services.GetRequiredService<ChatCompletionsHandler>();
         _plainBody = Encoding.UTF8.GetBytes("""{"model":"bench","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say something useful about gateways."}]}""");
         _adaptedBody = Encoding.UTF8.GetBytes("""{"model":"bench-adapted","max_tokens":256,"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say something useful about gateways."}],"top_k":40}""");
+        _adaptableBody = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(_adaptedBody).Replace("bench-adapted", "bench", StringComparison.Ordinal));
         _streamBody = Encoding.UTF8.GetBytes("""{"model":"bench","stream":true,"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say something useful about gateways."}]}""");
     }
 
@@ -93,6 +95,9 @@ public class HandlerBenchmarks
 
     [Benchmark(Description = "handler, non-streaming, upstream that adapts (rename + drop)")]
     public Task NonStreamingAdapted() => _handler.HandleAsync(NewContext(_adaptedBody));
+
+    [Benchmark(Description = "handler, non-streaming, that body to an upstream that does not adapt")]
+    public Task NonStreamingAdaptable() => _handler.HandleAsync(NewContext(_adaptableBody));
 
     private static DefaultHttpContext NewContext(byte[] body, string key = Key)
     {

@@ -11,6 +11,7 @@ using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Usage;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Tollgate.Proxy;
 
@@ -330,18 +331,15 @@ public sealed class ChatCompletionsHandler(
         }
         using var message = created;
         // A stream gets its headers from a healthy deployment at once: waiting long for them is a reason to try another
-        // (when there is another: a route with one deployment waits for it until the request's deadline).
-        var attemptLimit = exchange.Request!.Stream ? _resilience.StreamAttemptTimeout : _resilience.AttemptTimeout;
-        using var attemptTimeout = attemptLimit is not null && exchange.Route!.Deployments.Count > 1 ? CancellationTokenSource.CreateLinkedTokenSource(deadline.Token) : null;
-        if (attemptTimeout is not null)
-        {
-            attemptTimeout.CancelAfter(attemptLimit!.Value);
-        }
-        var token = attemptTimeout?.Token ?? deadline.Token;
+        // (when there is another: a route with one deployment waits for it until the request's deadline). Without
+        // FailoverWhenUnsure a slow answer is never abandoned for another deployment, so no attempt has a timeout.
+        var limit = exchange.Route!.Deployments.Count > 1 && _resilience.FailoverWhenUnsure
+            ? exchange.Request!.Stream ? AttemptLimit.Stream : AttemptLimit.Answer
+            : AttemptLimit.None;
 
         HttpResponseMessage response;
         var wasSent = exchange.SentUpstream;
-        var call = deployment.Health.Begin(token, aborted);
+        var call = deployment.Health.Begin(deadline.Token, aborted, limit);
         try
         {
             record.Attempts++;
@@ -356,8 +354,9 @@ public sealed class ChatCompletionsHandler(
             failure.Add(ProxyError.UpstreamUnreachable, ApiErrors.UpstreamUnavailable());
             return false;
         }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or TimeoutRejectedException && !aborted.IsCancellationRequested)
         {
+            // The attempt's own timeout (TimeoutRejectedException), or the request's deadline.
             Log.UpstreamTimeout(logger, record.RequestId, deployment.Upstream.Name, "headers");
             metrics.UpstreamAttempt(deployment.Name, "timeout");
             if (deadline.IsCancellationRequested)
@@ -375,6 +374,12 @@ public sealed class ChatCompletionsHandler(
             exchange.SentUpstream = wasSent || !unreachable;
             Log.UpstreamUnreachable(logger, record.RequestId, deployment.Upstream.Name, e.HttpRequestError.ToString());
             metrics.UpstreamAttempt(deployment.Name, "unreachable");
+            if (!unreachable && !_resilience.FailoverWhenUnsure)
+            {
+                // The request may have reached the deployment before the connection was lost: not sent anywhere else.
+                await exchange.RejectAsync(ProxyError.UpstreamConnectionFailed).ConfigureAwait(false);
+                return true;
+            }
             failure.Add(unreachable ? ProxyError.UpstreamUnreachable : ProxyError.UpstreamConnectionFailed, null);
             return false;
         }
@@ -408,7 +413,8 @@ public sealed class ChatCompletionsHandler(
                     failure.Add(ProxyError.UpstreamFailed, error);
                     return false;
                 }
-                if (UpstreamErrorMapper.RetryAfterUntil(response.Headers.RetryAfter, now) is { } until && status is 429 or 503)
+                var retryAfter = status is 429 or 503 ? UpstreamErrorMapper.RetryAfterUntil(response.Headers.RetryAfter, now) : null;
+                if (retryAfter is { } until)
                 {
                     deployment.Health.MarkRetryAfter(until, rateLimited: status == 429);
                     failure.RetryAfter(deployment.Health.RetryAfterUntil, rateLimited: status == 429);
@@ -420,8 +426,14 @@ public sealed class ChatCompletionsHandler(
                 if (status is 408 or 429 or 502 or 503 or 504)
                 {
                     metrics.UpstreamAttempt(deployment.Name, status == 429 ? "rate_limited" : "unavailable");
-                    failure.Add(ProxyError.UpstreamFailed, error);
-                    return false;
+                    // 429 and a 503 with Retry-After say the completion did not run; the others leave it open.
+                    if (status == 429 || retryAfter is not null || _resilience.FailoverWhenUnsure)
+                    {
+                        failure.Add(ProxyError.UpstreamFailed, error);
+                        return false;
+                    }
+                    await exchange.RejectAsync(ProxyError.UpstreamFailed, error).ConfigureAwait(false);
+                    return true;
                 }
                 // Another error is the request's, not the deployment's: it passes through (sanitised), whichever deployment said it.
                 metrics.UpstreamAttempt(deployment.Name, "client_error");

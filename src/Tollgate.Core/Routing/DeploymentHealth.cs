@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Tollgate.Routing;
 
@@ -21,9 +22,11 @@ public enum DeploymentState
 
 /// <summary>
 /// One deployment's health, shared by every request (and every alias) that uses it: its <c>Retry-After</c> window,
-/// its balance cool-down, and a circuit breaker (Microsoft.Extensions.Http.Resilience's options on a Polly pipeline)
-/// that opens when too many of its calls fail, lets one probe through after <c>BreakDuration</c>, and closes again
-/// when the probe succeeds. Client errors (4xx other than 408) and 429 never count as failures.
+/// its balance cool-down, and its resilience pipelines, built with Microsoft.Extensions.Http.Resilience's options on
+/// Polly: a circuit breaker that opens when too many of its calls fail, lets one probe through after
+/// <c>BreakDuration</c>, and closes again when the probe succeeds, and, inside it, the attempt timeout of a call that
+/// may fail over (<see cref="AttemptLimit"/>), which counts as a failure. Client errors (4xx other than 408), 429 and
+/// clients leaving never count as failures.
 /// </summary>
 public sealed class DeploymentHealth
 {
@@ -33,6 +36,8 @@ public sealed class DeploymentHealth
     private readonly ResilienceOptions _options;
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly ResiliencePipeline<HttpResponseMessage> _streamPipeline;
+    private readonly ResiliencePipeline<HttpResponseMessage>? _answerPipeline;
     private long _retryAfterUntil;
     private long _outOfBalanceUntil;
     private long _balanceWarnedUntil;
@@ -53,6 +58,13 @@ public sealed class DeploymentHealth
                 ShouldHandle = static args => ValueTask.FromResult(IsFailure(args.Outcome, args.Context)),
             })
             .Build();
+        // The same breaker (one state) around a timeout per attempt: the breaker sees an attempt that timed out as failed.
+        ResiliencePipeline<HttpResponseMessage> Timed(TimeSpan timeout) => new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time, Name = name }
+            .AddPipeline(_pipeline)
+            .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = timeout })
+            .Build();
+        _streamPipeline = Timed(options.StreamAttemptTimeout);
+        _answerPipeline = options.AttemptTimeout is { } answer ? Timed(answer) : null;
     }
 
     /// <summary>The circuit's state, for the admin listing and metrics.</summary>
@@ -84,18 +96,29 @@ public sealed class DeploymentHealth
     /// </summary>
     /// <param name="attempt">The attempt's token: what the call is sent with.</param>
     /// <param name="clientAborted">The client's own token: a call cut short because the client left is not the deployment's failure.</param>
-    public DeploymentCall Begin(CancellationToken attempt, CancellationToken clientAborted)
+    /// <param name="limit">
+    /// The attempt's own timeout, for a call that may fail over: past it the call throws
+    /// <see cref="Polly.Timeout.TimeoutRejectedException"/>. <see cref="AttemptLimit.Answer"/> has none unless
+    /// <c>AttemptTimeout</c> is set.
+    /// </param>
+    public DeploymentCall Begin(CancellationToken attempt, CancellationToken clientAborted, AttemptLimit limit = AttemptLimit.None)
     {
         var context = ResilienceContextPool.Shared.Get(attempt);
         context.Properties.Set(ClientAbortedKey, clientAborted);
-        return new DeploymentCall(_pipeline, context);
+        var pipeline = limit switch
+        {
+            AttemptLimit.Stream => _streamPipeline,
+            AttemptLimit.Answer => _answerPipeline ?? _pipeline,
+            _ => _pipeline,
+        };
+        return new DeploymentCall(pipeline, context);
     }
 
     /// <summary>Sends through the circuit breaker in one call (<see cref="Begin"/>, send, dispose). Throws <see cref="BrokenCircuitException"/> when the circuit does not let it through.</summary>
     public async ValueTask<HttpResponseMessage> SendAsync(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send, HttpRequestMessage message,
-        CancellationToken attempt, CancellationToken clientAborted)
+        CancellationToken attempt, CancellationToken clientAborted, AttemptLimit limit = AttemptLimit.None)
     {
-        using var call = Begin(attempt, clientAborted);
+        using var call = Begin(attempt, clientAborted, limit);
         return await call.SendAsync(send, message).ConfigureAwait(false);
     }
 
@@ -135,13 +158,13 @@ public sealed class DeploymentHealth
         }
     }
 
-    /// <summary>What the breaker counts as the deployment failing: no answer, a timeout, 408 or a 5xx.</summary>
+    /// <summary>What the breaker counts as the deployment failing: no answer, a timeout (its own or the request's), 408 or a 5xx.</summary>
     private static bool IsFailure(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {
         if (outcome.Exception is { } exception)
         {
             var clientLeft = context.Properties.TryGetValue(ClientAbortedKey, out var aborted) && aborted.IsCancellationRequested;
-            return !clientLeft && exception is HttpRequestException or OperationCanceledException or IOException;
+            return !clientLeft && exception is HttpRequestException or OperationCanceledException or IOException or TimeoutRejectedException;
         }
         var status = (int)outcome.Result!.StatusCode;
         return status is 408 or >= 500;

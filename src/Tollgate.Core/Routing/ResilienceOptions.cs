@@ -21,6 +21,16 @@ public sealed class ResilienceOptions
     /// </summary>
     public TimeSpan? AttemptTimeout { get; set; }
 
+    /// <summary>
+    /// Whether a request fails over after an answer that leaves it unsure whether the deployment ran the completion: 408,
+    /// 502, 504, 503 without <c>Retry-After</c>, no answer within an attempt timeout, or the connection lost once the
+    /// request was sent. True (the default) favours the caller getting an answer. False favours the provider's bill (the
+    /// first deployment may have generated, and charged for, a completion nobody receives): then only what surely did not
+    /// run fails over (a refused connection, 429, 503 with <c>Retry-After</c>, a provider out of balance), attempts have
+    /// no timeout of their own, and the other failures are the caller's answer.
+    /// </summary>
+    public bool FailoverWhenUnsure { get; set; } = true;
+
     /// <summary>A circuit opens when at least this share of a deployment's calls failed within <see cref="SamplingDuration"/>.</summary>
     public double FailureRatio { get; set; } = 0.5;
 

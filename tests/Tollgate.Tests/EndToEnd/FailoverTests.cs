@@ -13,6 +13,9 @@ public sealed class FailoverTests
 
     /// <summary>A route <paramref name="model"/> over deployments given as (upstream, upstream model, priority, weight); upstreams a, b and dead.</summary>
     private static Task<GatewayHost> StartAsync(string model, params (string Upstream, string Model, int Priority, int Weight)[] deployments) =>
+        StartAsync(model, null, deployments);
+
+    private static Task<GatewayHost> StartAsync(string model, Action<Dictionary<string, string?>>? configure, params (string Upstream, string Model, int Priority, int Weight)[] deployments) =>
         GatewayHost.StartAsync(s =>
         {
             foreach (var name in new[] { "a", "b" })
@@ -38,6 +41,7 @@ public sealed class FailoverTests
             s["Tollgate:Admin:Keys:0:Id"] = "test-admin";
             s["Tollgate:Admin:Keys:0:Key"] = GatewayHost.AdminKey;
             GatewayHost.AddPrice(s, model);
+            configure?.Invoke(s);
         });
 
     private static async Task<(HttpStatusCode Status, string Body, UsageRecord Record, HttpResponseMessage Response)> SendAsync(GatewayHost host, string model, bool stream = false)
@@ -66,6 +70,40 @@ public sealed class FailoverTests
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("chat.completion", body, StringComparison.Ordinal);
         Assert.Equal(("b", "mock", 2, RequestOutcome.Completed), (record.Upstream, record.UpstreamModel, record.Attempts, record.Outcome));
+    }
+
+    [Theory]
+    [InlineData("mock@status=502", HttpStatusCode.BadGateway)]
+    [InlineData("mock@status=504", HttpStatusCode.GatewayTimeout)]
+    [InlineData("mock@status=408", HttpStatusCode.GatewayTimeout)]
+    public async Task WithoutFailoverWhenUnsure_AnAnswerThatMayHaveRun_IsTheCallers_AndNothingElseIsTried(string failing, HttpStatusCode expected)
+    {
+        await using var host = await StartAsync("gpt-fo", s => s["Tollgate:Resilience:FailoverWhenUnsure"] = "false",
+            ("a", failing, 0, 1), ("b", "mock", 1, 1));
+
+        var (status, body, record, _) = await SendAsync(host, "gpt-fo");
+
+        Assert.Equal(expected, status);
+        JsonAssert.AssertError(body);
+        Assert.Equal(("a", 1), (record.Upstream, record.Attempts));
+        // Only a's attempt reached the mock (a and b are both the mock): b was never asked.
+        Assert.Equal("Bearer sk-a", Assert.Single(await host.AllUpstreamRequestsAsync()).Headers["authorization"]);
+    }
+
+    [Fact]
+    public async Task WithoutFailoverWhenUnsure_WhatSurelyDidNotRun_StillFailsOver()
+    {
+        await using var host = await StartAsync("gpt-fo", s =>
+            {
+                s["Tollgate:Resilience:FailoverWhenUnsure"] = "false";
+                s["Tollgate:Resilience:MaxAttempts"] = "4";
+            },
+            ("dead", "mock", 0, 1), ("a", "mock@status=503,retry-after=7", 1, 1), ("b", "mock@status=429", 2, 1), ("mock", "mock", 3, 1));
+
+        var (status, _, record, _) = await SendAsync(host, "gpt-fo");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(("mock", 4), (record.Upstream, record.Attempts));
     }
 
     [Fact]

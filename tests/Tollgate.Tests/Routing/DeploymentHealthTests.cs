@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 using Tollgate.Proxy;
 using Tollgate.Routing;
 using Tollgate.Tests.Infrastructure;
@@ -35,6 +36,62 @@ public sealed class DeploymentHealthTests
         (await health.SendAsync((_, _) => Answer(HttpStatusCode.OK), message, Ct, Ct)).Dispose();
         Assert.Equal(CircuitState.Closed, health.Circuit);
         Assert.Equal(DeploymentState.Available, health.StateAt(clock.GetUtcNow()));
+    }
+
+    /// <summary>A deployment that never answers: the call ends only when its token is cancelled.</summary>
+    private static async Task<HttpResponseMessage> NeverAnswers(CancellationToken token)
+    {
+        await Task.Delay(Timeout.InfiniteTimeSpan, token);
+        throw new InvalidOperationException("unreachable");
+    }
+
+    [Fact]
+    public async Task AnAttemptPastItsTimeout_IsRejected_AndCountsAsAFailure_WhileWithoutALimitItWaits()
+    {
+        var clock = new ManualTimeProvider(T0);
+        var options = new ResilienceOptions { StreamAttemptTimeout = TimeSpan.FromSeconds(2), AttemptTimeout = TimeSpan.FromSeconds(5), MinimumThroughput = 3 };
+        var health = new DeploymentHealth("a/m", options, clock);
+        using var message = new HttpRequestMessage();
+
+        using (var caller = new CancellationTokenSource())
+        {
+            // No limit: an hour later the call still waits; only the caller's token ends it, and that is no failure of the deployment's.
+            var waiting = health.SendAsync((_, ct) => NeverAnswers(ct), message, caller.Token, caller.Token).AsTask();
+            clock.Advance(TimeSpan.FromHours(1));
+            Assert.False(waiting.IsCompleted);
+            await caller.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        }
+        Assert.Equal(CircuitState.Closed, health.Circuit);
+
+        var stream = health.SendAsync((_, ct) => NeverAnswers(ct), message, Ct, Ct, AttemptLimit.Stream).AsTask();
+        clock.Advance(TimeSpan.FromSeconds(1.9));
+        Assert.False(stream.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(0.1));
+        await Assert.ThrowsAsync<TimeoutRejectedException>(() => stream);
+
+        var answer = health.SendAsync((_, ct) => NeverAnswers(ct), message, Ct, Ct, AttemptLimit.Answer).AsTask();
+        clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.False(answer.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<TimeoutRejectedException>(() => answer);
+
+        // Two timeouts out of three calls in the sampling window (the one the caller ended is no failure): the circuit opens.
+        Assert.Equal(CircuitState.Open, health.Circuit);
+    }
+
+    [Fact]
+    public async Task WithoutAttemptTimeout_AnAnswersCallHasNoLimitOfItsOwn()
+    {
+        var clock = new ManualTimeProvider(T0);
+        var health = new DeploymentHealth("a/m", new ResilienceOptions { StreamAttemptTimeout = TimeSpan.FromSeconds(2) }, clock);
+        using var message = new HttpRequestMessage();
+        using var caller = new CancellationTokenSource();
+        var answer = health.SendAsync((_, ct) => NeverAnswers(ct), message, caller.Token, caller.Token, AttemptLimit.Answer).AsTask();
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.False(answer.IsCompleted);
+        await caller.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => answer);
     }
 
     [Fact]
