@@ -41,7 +41,7 @@ public static class TollgateServiceCollectionExtensions
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateOnStart();
         services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section)).ValidateOnStart();
         services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.Section))
-            .Validate(o => o.Problem() is null, "Tollgate:Resilience is invalid: MaxAttempts 1 to 10, FailureRatio in (0, 1], MinimumThroughput at least 2, durations positive.")
+            .Validate(o => o.Problem() is null, "Tollgate:Resilience is invalid: MaxAttempts 1 to 10, FailureRatio in (0, 1], MinimumThroughput at least 2, StreamAttemptTimeout and AttemptTimeout 10 ms to 24 hours, other durations positive.")
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TollgateOptions>, TollgateOptionsValidator>());

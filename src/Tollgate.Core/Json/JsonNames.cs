@@ -31,8 +31,9 @@ internal static class JsonNames
             written = reader.CopyString(destination);
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Not a string token, or an escape that spells no text (a lone surrogate).
             return false;
         }
     }

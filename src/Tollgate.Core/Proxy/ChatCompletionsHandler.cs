@@ -303,7 +303,7 @@ public sealed class ChatCompletionsHandler(
                 var pause = TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * _resilience.RetryBackoff.Ticks * (1 << Math.Min(i - 1, 6))));
                 await Task.Delay(pause, time, deadline.Token).ConfigureAwait(false);
             }
-            if (await AttemptAsync(exchange, deployment, upstreamBody, failure, aborted).ConfigureAwait(false))
+            if (await AttemptAsync(exchange, deployment, upstreamBody, failure, canFailOver: i < attempts - 1, aborted).ConfigureAwait(false))
             {
                 return;
             }
@@ -313,7 +313,9 @@ public sealed class ChatCompletionsHandler(
     }
 
     /// <summary>One attempt at one deployment: true when it answered the request (relayed, or refused for good).</summary>
-    private async Task<bool> AttemptAsync(ProxyExchange exchange, Deployment deployment, PooledBufferWriter upstreamBody, AttemptFailures failure, CancellationToken aborted)
+    /// <param name="canFailOver">Another attempt may follow this one (it is not the plan's last).</param>
+    private async Task<bool> AttemptAsync(ProxyExchange exchange, Deployment deployment, PooledBufferWriter upstreamBody, AttemptFailures failure, bool canFailOver,
+        CancellationToken aborted)
     {
         var record = exchange.Record;
         var deadline = exchange.Deadline;
@@ -331,9 +333,9 @@ public sealed class ChatCompletionsHandler(
         }
         using var message = created;
         // A stream gets its headers from a healthy deployment at once: waiting long for them is a reason to try another
-        // (when there is another: a route with one deployment waits for it until the request's deadline). Without
-        // FailoverWhenUnsure a slow answer is never abandoned for another deployment, so no attempt has a timeout.
-        var limit = exchange.Route!.Deployments.Count > 1 && _resilience.FailoverWhenUnsure
+        // (when there is another: the last attempt of a plan waits for its deployment until the request's deadline).
+        // Without FailoverWhenUnsure a slow answer is never abandoned for another deployment, so no attempt has a timeout.
+        var limit = canFailOver && _resilience.FailoverWhenUnsure
             ? exchange.Request!.Stream ? AttemptLimit.Stream : AttemptLimit.Answer
             : AttemptLimit.None;
 

@@ -355,12 +355,19 @@ public sealed class RequestAdaptation
         }
         var reader = new Utf8JsonReader(token);
         reader.Read();
-        for (var i = 0; i < rule.Replacements.Length; i++)
+        try
         {
-            if (reader.ValueTextEquals(rule.Replacements[i].From))
+            for (var i = 0; i < rule.Replacements.Length; i++)
             {
-                return i;
+                if (reader.ValueTextEquals(rule.Replacements[i].From))
+                {
+                    return i;
+                }
             }
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape that spells no text (a lone surrogate, "\ud800"): it equals no configured value.
         }
         return -1;
     }

@@ -43,8 +43,14 @@ public sealed class DeploymentHealth
     private long _balanceWarnedUntil;
     private volatile bool _retryAfterRateLimited;
 
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException"><paramref name="options"/> are invalid (<see cref="ResilienceOptions.Problem"/>).</exception>
     public DeploymentHealth(string name, ResilienceOptions options, TimeProvider time)
     {
+        if (options.Problem() is { } problem)
+        {
+            // Named by Tollgate's own setting, before Polly's builders refuse the values in their terms.
+            throw new Microsoft.Extensions.Options.OptionsValidationException(ResilienceOptions.Section, typeof(ResilienceOptions), [problem]);
+        }
         _time = time;
         _options = options;
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time, Name = name }

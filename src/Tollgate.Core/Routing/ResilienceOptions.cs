@@ -61,6 +61,10 @@ public sealed class ResilienceOptions
         {
             return $"{Section}:FailureRatio must be above 0 and at most 1, MinimumThroughput at least 2.";
         }
+        if (!IsAttemptTimeout(StreamAttemptTimeout) || (AttemptTimeout is { } answer && !IsAttemptTimeout(answer)))
+        {
+            return $"{Section}:StreamAttemptTimeout and AttemptTimeout must be between 10 ms and 24 hours.";
+        }
         if (StreamAttemptTimeout <= TimeSpan.Zero || SamplingDuration < TimeSpan.FromMilliseconds(500) || BreakDuration < TimeSpan.FromMilliseconds(500)
             || AttemptTimeout <= TimeSpan.Zero || BalanceCooldown <= TimeSpan.Zero || MaxRetryAfter <= TimeSpan.Zero || RetryBackoff < TimeSpan.Zero)
         {
@@ -68,4 +72,7 @@ public sealed class ResilienceOptions
         }
         return null;
     }
+
+    /// <summary>What an attempt timeout may be: the range Polly's timeout strategy takes.</summary>
+    private static bool IsAttemptTimeout(TimeSpan timeout) => timeout >= TimeSpan.FromMilliseconds(10) && timeout <= TimeSpan.FromDays(1);
 }

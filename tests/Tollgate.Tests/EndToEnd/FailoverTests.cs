@@ -132,6 +132,19 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task ThePlansLastAttempt_WaitsForItsDeployment_PastTheAttemptTimeout()
+    {
+        // The refused connection leaves a as the last deployment to try: cutting it off at 0.5 s would answer nothing.
+        await using var host = await StartAsync("gpt-fo", ("dead", "mock", 0, 1), ("a", "mock@stall=1500", 1, 1));
+
+        var (status, body, record, _) = await SendAsync(host, "gpt-fo", stream: true);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.Equal(("a", 2), (record.Upstream, record.Attempts));
+    }
+
+    [Fact]
     public async Task ANonStreamingAnswerNotInAttemptTimeout_FailsOver_WhenOneIsSet()
     {
         await using var host = await StartAsync("gpt-fo", ("a", "mock@stall=5000", 0, 1), ("b", "mock", 1, 1));

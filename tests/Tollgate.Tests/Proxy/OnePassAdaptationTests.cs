@@ -105,6 +105,45 @@ public sealed class OnePassAdaptationTests
             Encoding.UTF8.GetString(output.WrittenSpan));
     }
 
+    [Theory]
+    // A trailing drop after a member another upstream's rules name (effort, Reverse's rename target): its comma goes too.
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"effort":"x" , "top_k":1}""",
+        """{"model":"up","messages":[{"role":"user","content":"hi"}],"effort":"x"}""")]
+    // The rename's target is in the body: the client's wins and the member that would be renamed goes.
+    [InlineData("""{"max_tokens":1,"model":"m","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":2}""",
+        """{"model":"up","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":2}""")]
+    // Every member after the messages goes: one range from the end of the last member kept.
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"thinking":{"type":"enabled","budget_tokens":1024},"reasoning_effort":"xhigh","top_k":3}""",
+        """{"model":"up","messages":[{"role":"user","content":"hi"}]}""")]
+    // An escaped key between two dropped members, which are not adjacent.
+    [InlineData("""{"top_k":3,"max\u005ftokens":7,"thinking":null,"model":"m","messages":[{"role":"user","content":"hi"}]}""",
+        """{"max_completion_tokens":7,"model":"up","messages":[{"role":"user","content":"hi"}]}""")]
+    public void Rewrite_FromTheParsersRecords_HandWrittenCases(string json, string expected)
+    {
+        var body = Encoding.UTF8.GetBytes(json);
+        Assert.Null(ChatRequestParser.TryParse(body, TopLevelFields.Of(All), out var request));
+        Assert.NotEqual(0, request.Members.Length);
+        var output = new ArrayBufferWriter<byte>();
+        RequestRewriter.Rewrite(body, request, RequestRewriter.EncodeModel("up"), output, Standard);
+        Assert.Equal(expected, Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Fact]
+    public void AValueThatSpellsNoText_MatchesNoReplacement_OnBothPaths()
+    {
+        var tier = Create(rename: [], drop: [], replace: new() { ["service_tier"] = new() { ["flex"] = "auto" } });
+        // A lone surrogate escape: the parser passes unknown fields over without decoding them.
+        var body = """{"model":"m","messages":[{"role":"user","content":"hi"}],"service_tier":"\ud800"}"""u8.ToArray();
+        Assert.Null(ChatRequestParser.TryParse(body, TopLevelFields.Of([tier]), out var recorded));
+        Assert.Null(ChatRequestParser.TryParse(body, out var plain));
+        foreach (var request in new[] { recorded, plain })
+        {
+            var output = new ArrayBufferWriter<byte>();
+            RequestRewriter.Rewrite(body, request, RequestRewriter.EncodeModel("m"), output, tier);
+            Assert.Equal(Encoding.UTF8.GetString(body), Encoding.UTF8.GetString(output.WrittenSpan));
+        }
+    }
+
     [Fact]
     public void Rewrite_ForAnAdaptationTheRecordsDoNotCover_WalksTheBodyInstead()
     {

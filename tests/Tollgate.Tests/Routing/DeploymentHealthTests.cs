@@ -80,6 +80,24 @@ public sealed class DeploymentHealthTests
         Assert.Equal(CircuitState.Open, health.Circuit);
     }
 
+    [Theory]
+    [InlineData("00:00:00.005", null)]
+    [InlineData("1.00:00:01", null)]
+    [InlineData("00:00:30", "00:00:00.001")]
+    [InlineData("00:00:30", "2.00:00:00")]
+    public void AttemptTimeoutsOutsideWhatPollyTakes_AreRefusedInTollgatesOwnTerms(string stream, string? answer)
+    {
+        var options = new ResilienceOptions
+        {
+            StreamAttemptTimeout = TimeSpan.Parse(stream, System.Globalization.CultureInfo.InvariantCulture),
+            AttemptTimeout = answer is null ? null : TimeSpan.Parse(answer, System.Globalization.CultureInfo.InvariantCulture),
+        };
+        Assert.Equal("Tollgate:Resilience:StreamAttemptTimeout and AttemptTimeout must be between 10 ms and 24 hours.", options.Problem());
+        var refused = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => new DeploymentHealth("a/m", options, TimeProvider.System));
+        Assert.Contains("Tollgate:Resilience:StreamAttemptTimeout", refused.Message, StringComparison.Ordinal);
+        Assert.Null(new ResilienceOptions { StreamAttemptTimeout = TimeSpan.FromMilliseconds(10), AttemptTimeout = TimeSpan.FromDays(1) }.Problem());
+    }
+
     [Fact]
     public async Task WithoutAttemptTimeout_AnAnswersCallHasNoLimitOfItsOwn()
     {
