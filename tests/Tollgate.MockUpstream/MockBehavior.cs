@@ -7,6 +7,7 @@ namespace Tollgate.MockUpstream;
 /// <c>Mock:DelayMs</c>); the upstream model name can override them after an <c>@</c>, comma-separated:
 /// <c>mock@chunks=3,delay=10,reasoning,tools,status=429,retry-after=2,drop=2,nousage,envelope,details,
 /// json,html,redirect,stall=500,stallbody=500,malformed,crlf,split,big=100000,usagechoices</c>.
+/// A 429 or 503 carries <c>Retry-After</c> (1 s unless <c>retry-after</c> says otherwise; <c>retry-after=0</c> sends none).
 /// </summary>
 public sealed record MockBehavior
 {

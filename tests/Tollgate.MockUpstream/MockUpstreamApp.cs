@@ -130,7 +130,7 @@ public static class MockUpstreamApp
         }
         if (behavior.Status is { } status)
         {
-            if (status == 429 || status == 503)
+            if ((status == 429 || status == 503) && behavior.RetryAfterSeconds > 0)
             {
                 context.Response.Headers.RetryAfter = behavior.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }

@@ -60,6 +60,7 @@ public sealed class FailoverTests
     [Theory]
     [InlineData("mock@status=429,retry-after=7")]
     [InlineData("mock@status=503")]
+    [InlineData("mock@status=503,retry-after=0")]
     [InlineData("mock@status=502")]
     public async Task AFailingFirstDeployment_FailsOverToTheNext_AndTheRecordSaysWhoServed(string failing)
     {
@@ -76,6 +77,7 @@ public sealed class FailoverTests
     [InlineData("mock@status=502", HttpStatusCode.BadGateway)]
     [InlineData("mock@status=504", HttpStatusCode.GatewayTimeout)]
     [InlineData("mock@status=408", HttpStatusCode.GatewayTimeout)]
+    [InlineData("mock@status=503,retry-after=0", HttpStatusCode.ServiceUnavailable)]
     public async Task WithoutFailoverWhenUnsure_AnAnswerThatMayHaveRun_IsTheCallers_AndNothingElseIsTried(string failing, HttpStatusCode expected)
     {
         await using var host = await StartAsync("gpt-fo", s => s["Tollgate:Resilience:FailoverWhenUnsure"] = "false",
