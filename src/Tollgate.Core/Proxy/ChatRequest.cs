@@ -46,7 +46,7 @@ public sealed class ChatRequest
     private TopLevelMember[]? _members;
     private int _memberCount;
 
-    /// <summary>The fields whose members the parser recorded in <see cref="Members"/>; null when it recorded none.</summary>
+    /// <summary>The fields the parser recorded the members of in <see cref="Members"/>; null when it was given none, or once released.</summary>
     public TopLevelFields? RecordedFields { get; internal set; }
 
     /// <summary>

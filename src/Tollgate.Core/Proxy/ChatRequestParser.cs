@@ -135,7 +135,7 @@ public static class ChatRequestParser
             {
                 request.SetNextKeyStart(keyStart);
             }
-            var record = fields is not null && (reader.ValueIsEscaped ? fields.ContainsEscaped(body[keyStart..keyEnd]) : fields.Contains(reader.ValueSpan));
+            var record = fields is not null && fields.ContainsKey(body[keyStart..keyEnd]);
 
             var field = Classify(ref reader, out var rule);
             reader.Read();

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.ObjectModel;
 using System.Text;
 using System.Text.Json;
-using Tollgate.Json;
 using Tollgate.Proxy.Adaptation;
 
 namespace Tollgate.Proxy;
@@ -47,16 +46,16 @@ public sealed class RequestAdaptation
 
     private readonly FieldRule[] _fields;
 
-    /// <summary>Bit n-1 is set when some field name is n bytes long: most keys are rejected on their length alone.</summary>
-    private readonly ulong _lengths;
+    /// <summary>The rules' names, in the order of <see cref="_fields"/>.</summary>
+    private readonly FieldNameIndex _names;
 
     private RequestAdaptation(FieldRule[] fields, IReadOnlyList<KeyValuePair<string, string>> headers)
     {
         _fields = fields;
+        _names = new FieldNameIndex(fields.Select(field => field.Name).ToArray());
         Headers = headers;
         foreach (var field in fields)
         {
-            _lengths |= 1UL << (field.Name.Length - 1);
             MaxEdits += field.MaxEdits;
         }
     }
@@ -140,7 +139,7 @@ public sealed class RequestAdaptation
     /// <summary>True when this adaptation drops the top-level field <paramref name="utf8Name"/> whatever its value.</summary>
     public bool Drops(ReadOnlySpan<byte> utf8Name)
     {
-        var field = Find(utf8Name);
+        var field = _names.IndexOf(utf8Name);
         return field >= 0 && _fields[field].Action == FieldAction.Drop;
     }
 
@@ -191,7 +190,7 @@ public sealed class RequestAdaptation
         var count = 0;
         foreach (ref readonly var member in members)
         {
-            var field = FindKey(body[member.KeyStart..member.KeyEnd]);
+            var field = _names.IndexOfKey(body[member.KeyStart..member.KeyEnd]);
             if (field < 0 || present[field])
             {
                 continue;
@@ -227,7 +226,7 @@ public sealed class RequestAdaptation
             {
                 members[count - 1] = members[count - 1] with { NextKeyStart = keyStart };
             }
-            var field = FindKey(body[keyStart..keyEnd]);
+            var field = _names.IndexOfKey(body[keyStart..keyEnd]);
             reader.Read();
             var valueStart = (int)reader.TokenStartIndex;
             reader.Skip();
@@ -302,36 +301,6 @@ public sealed class RequestAdaptation
             edits[count++] = new BodyEdit(start, members[^1].At.ValueEnd - start, default);
         }
         return count;
-    }
-
-    /// <summary>The rule for a key token (quotes included), or -1.</summary>
-    private int FindKey(ReadOnlySpan<byte> token)
-    {
-        var name = token[1..^1];
-        if (name.IndexOf((byte)'\\') < 0)
-        {
-            return Find(name);
-        }
-        // Escaped: unescaped on the stack (names longer than any rule's cannot match and are not).
-        Span<byte> unescaped = stackalloc byte[AdaptationValidator.MaxNameLength * JsonNames.MaxEscapeExpansion];
-        return JsonNames.TryUnescape(token, unescaped, out var written) ? Find(unescaped[..written]) : -1;
-    }
-
-    private int Find(ReadOnlySpan<byte> name)
-    {
-        var length = name.Length;
-        if (length is 0 or > AdaptationValidator.MaxNameLength || (_lengths & (1UL << (length - 1))) == 0)
-        {
-            return -1;
-        }
-        for (var i = 0; i < _fields.Length; i++)
-        {
-            if (name.SequenceEqual(_fields[i].Name))
-            {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /// <summary>The replacement whose value a string value token is, or -1 (for any other value too).</summary>

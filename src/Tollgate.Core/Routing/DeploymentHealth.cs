@@ -120,14 +120,6 @@ public sealed class DeploymentHealth
         return new DeploymentCall(pipeline, context);
     }
 
-    /// <summary>Sends through the circuit breaker in one call (<see cref="Begin"/>, send, dispose). Throws <see cref="BrokenCircuitException"/> when the circuit does not let it through.</summary>
-    public async ValueTask<HttpResponseMessage> SendAsync(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send, HttpRequestMessage message,
-        CancellationToken attempt, CancellationToken clientAborted, AttemptLimit limit = AttemptLimit.None)
-    {
-        using var call = Begin(attempt, clientAborted, limit);
-        return await call.SendAsync(send, message).ConfigureAwait(false);
-    }
-
     /// <summary>The last <c>Retry-After</c> came with 429 (rate limited) rather than 503 (unavailable).</summary>
     public bool RetryAfterRateLimited => _retryAfterRateLimited;
 

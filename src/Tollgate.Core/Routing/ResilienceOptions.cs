@@ -65,8 +65,8 @@ public sealed class ResilienceOptions
         {
             return $"{Section}:StreamAttemptTimeout and AttemptTimeout must be between 10 ms and 24 hours.";
         }
-        if (StreamAttemptTimeout <= TimeSpan.Zero || SamplingDuration < TimeSpan.FromMilliseconds(500) || BreakDuration < TimeSpan.FromMilliseconds(500)
-            || AttemptTimeout <= TimeSpan.Zero || BalanceCooldown <= TimeSpan.Zero || MaxRetryAfter <= TimeSpan.Zero || RetryBackoff < TimeSpan.Zero)
+        if (SamplingDuration < TimeSpan.FromMilliseconds(500) || BreakDuration < TimeSpan.FromMilliseconds(500)
+            || BalanceCooldown <= TimeSpan.Zero || MaxRetryAfter <= TimeSpan.Zero || RetryBackoff < TimeSpan.Zero)
         {
             return $"{Section}: timeouts and durations must be positive (SamplingDuration and BreakDuration at least 0.5 s).";
         }

@@ -58,8 +58,8 @@ public sealed class OnePassAdaptationTests
         Assert.True(fields.Contains("max_completion_tokens"u8));
         Assert.False(fields.Contains("max_tokens_"u8));
         Assert.False(fields.Contains("stream_options"u8));
-        Assert.True(fields.ContainsEscaped("\"top\\u005fk\""u8));
-        Assert.False(fields.ContainsEscaped("\"top\\u005fK\""u8));
+        Assert.True(fields.ContainsKey("\"top\\u005fk\""u8));
+        Assert.False(fields.ContainsKey("\"top\\u005fK\""u8));
         Assert.Null(TopLevelFields.Of([RequestAdaptation.None]));
     }
 

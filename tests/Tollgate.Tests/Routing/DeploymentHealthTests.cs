@@ -16,6 +16,14 @@ public sealed class DeploymentHealthTests
 
     private static Task<HttpResponseMessage> Answer(HttpStatusCode status) => Task.FromResult(new HttpResponseMessage(status));
 
+    /// <summary>One call through the deployment, as the request path makes it: begun, sent, disposed.</summary>
+    private static async Task<HttpResponseMessage> Send(DeploymentHealth health, Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send,
+        HttpRequestMessage message, CancellationToken attempt, CancellationToken clientAborted, AttemptLimit limit = AttemptLimit.None)
+    {
+        using var call = health.Begin(attempt, clientAborted, limit);
+        return await call.SendAsync(send, message);
+    }
+
     [Fact]
     public async Task TheCircuitOpensOnFailures_LetsOneProbeThroughAfterTheBreak_AndClosesWhenItSucceeds()
     {
@@ -26,14 +34,14 @@ public sealed class DeploymentHealthTests
 
         for (var i = 0; i < 4; i++)
         {
-            (await health.SendAsync((_, _) => Answer(HttpStatusCode.ServiceUnavailable), message, Ct, Ct)).Dispose();
+            (await Send(health, (_, _) => Answer(HttpStatusCode.ServiceUnavailable), message, Ct, Ct)).Dispose();
         }
         Assert.Equal(DeploymentState.CircuitOpen, health.StateAt(clock.GetUtcNow()));
-        await Assert.ThrowsAsync<BrokenCircuitException>(async () => await health.SendAsync((_, _) => Answer(HttpStatusCode.OK), message, Ct, Ct));
+        await Assert.ThrowsAsync<BrokenCircuitException>(async () => await Send(health, (_, _) => Answer(HttpStatusCode.OK), message, Ct, Ct));
 
         clock.Advance(TimeSpan.FromSeconds(10));
         // Half-open: one probe goes through; it succeeds and the circuit closes.
-        (await health.SendAsync((_, _) => Answer(HttpStatusCode.OK), message, Ct, Ct)).Dispose();
+        (await Send(health, (_, _) => Answer(HttpStatusCode.OK), message, Ct, Ct)).Dispose();
         Assert.Equal(CircuitState.Closed, health.Circuit);
         Assert.Equal(DeploymentState.Available, health.StateAt(clock.GetUtcNow()));
     }
@@ -56,7 +64,7 @@ public sealed class DeploymentHealthTests
         using (var caller = new CancellationTokenSource())
         {
             // No limit: an hour later the call still waits; only the caller's token ends it, and that is no failure of the deployment's.
-            var waiting = health.SendAsync((_, ct) => NeverAnswers(ct), message, caller.Token, caller.Token).AsTask();
+            var waiting = Send(health, (_, ct) => NeverAnswers(ct), message, caller.Token, caller.Token);
             clock.Advance(TimeSpan.FromHours(1));
             Assert.False(waiting.IsCompleted);
             await caller.CancelAsync();
@@ -64,13 +72,13 @@ public sealed class DeploymentHealthTests
         }
         Assert.Equal(CircuitState.Closed, health.Circuit);
 
-        var stream = health.SendAsync((_, ct) => NeverAnswers(ct), message, Ct, Ct, AttemptLimit.Stream).AsTask();
+        var stream = Send(health, (_, ct) => NeverAnswers(ct), message, Ct, Ct, AttemptLimit.Stream);
         clock.Advance(TimeSpan.FromSeconds(1.9));
         Assert.False(stream.IsCompleted);
         clock.Advance(TimeSpan.FromSeconds(0.1));
         await Assert.ThrowsAsync<TimeoutRejectedException>(() => stream);
 
-        var answer = health.SendAsync((_, ct) => NeverAnswers(ct), message, Ct, Ct, AttemptLimit.Answer).AsTask();
+        var answer = Send(health, (_, ct) => NeverAnswers(ct), message, Ct, Ct, AttemptLimit.Answer);
         clock.Advance(TimeSpan.FromSeconds(4));
         Assert.False(answer.IsCompleted);
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -105,7 +113,7 @@ public sealed class DeploymentHealthTests
         var health = new DeploymentHealth("a/m", new ResilienceOptions { StreamAttemptTimeout = TimeSpan.FromSeconds(2) }, clock);
         using var message = new HttpRequestMessage();
         using var caller = new CancellationTokenSource();
-        var answer = health.SendAsync((_, ct) => NeverAnswers(ct), message, caller.Token, caller.Token, AttemptLimit.Answer).AsTask();
+        var answer = Send(health, (_, ct) => NeverAnswers(ct), message, caller.Token, caller.Token, AttemptLimit.Answer);
         clock.Advance(TimeSpan.FromMinutes(10));
         Assert.False(answer.IsCompleted);
         await caller.CancelAsync();
@@ -122,10 +130,10 @@ public sealed class DeploymentHealthTests
         await left.CancelAsync();
         for (var i = 0; i < 10; i++)
         {
-            (await health.SendAsync((_, _) => Answer(HttpStatusCode.BadRequest), message, Ct, Ct)).Dispose();
-            (await health.SendAsync((_, _) => Answer(HttpStatusCode.TooManyRequests), message, Ct, Ct)).Dispose();
+            (await Send(health, (_, _) => Answer(HttpStatusCode.BadRequest), message, Ct, Ct)).Dispose();
+            (await Send(health, (_, _) => Answer(HttpStatusCode.TooManyRequests), message, Ct, Ct)).Dispose();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-                await health.SendAsync((_, ct) => Task.FromCanceled<HttpResponseMessage>(left.Token), message, left.Token, left.Token));
+                await Send(health, (_, ct) => Task.FromCanceled<HttpResponseMessage>(left.Token), message, left.Token, left.Token));
         }
         Assert.Equal(CircuitState.Closed, health.Circuit);
     }

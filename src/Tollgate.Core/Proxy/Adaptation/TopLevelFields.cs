@@ -1,5 +1,4 @@
 using System.Text;
-using Tollgate.Json;
 
 namespace Tollgate.Proxy.Adaptation;
 
@@ -10,24 +9,17 @@ namespace Tollgate.Proxy.Adaptation;
 /// </summary>
 public sealed class TopLevelFields
 {
-    private readonly byte[][] _names;
+    private readonly FieldNameIndex _names;
     private readonly RequestAdaptation[] _covered;
-
-    /// <summary>Bit n-1 is set when some name is n bytes long: most keys are rejected on their length alone.</summary>
-    private readonly ulong _lengths;
 
     private TopLevelFields(byte[][] names, RequestAdaptation[] covered)
     {
-        _names = names;
+        _names = new FieldNameIndex(names);
         _covered = covered;
-        foreach (var name in names)
-        {
-            _lengths |= 1UL << (name.Length - 1);
-        }
     }
 
     /// <summary>How many names there are: no body has more members to record, since keys are unique.</summary>
-    public int Count => _names.Length;
+    public int Count => _names.Count;
 
     /// <summary>The fields every adaptation in <paramref name="adaptations"/> acts on; null when none adapts bodies.</summary>
     public static TopLevelFields? Of(IEnumerable<RequestAdaptation> adaptations)
@@ -48,27 +40,8 @@ public sealed class TopLevelFields
     public bool Covers(RequestAdaptation adaptation) => Array.IndexOf(_covered, adaptation) >= 0;
 
     /// <summary>True when <paramref name="name"/> (unescaped UTF-8) is one of the fields.</summary>
-    public bool Contains(ReadOnlySpan<byte> name)
-    {
-        var length = name.Length;
-        if (length is 0 or > AdaptationValidator.MaxNameLength || (_lengths & (1UL << (length - 1))) == 0)
-        {
-            return false;
-        }
-        foreach (var candidate in _names)
-        {
-            if (name.SequenceEqual(candidate))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public bool Contains(ReadOnlySpan<byte> name) => _names.IndexOf(name) >= 0;
 
-    /// <summary>As <see cref="Contains"/>, for a key token (quotes included) whose name is written with escapes.</summary>
-    public bool ContainsEscaped(ReadOnlySpan<byte> keyToken)
-    {
-        Span<byte> name = stackalloc byte[AdaptationValidator.MaxNameLength * JsonNames.MaxEscapeExpansion];
-        return JsonNames.TryUnescape(keyToken, name, out var written) && Contains(name[..written]);
-    }
+    /// <summary>True when a key token (quotes included, perhaps with escapes) names one of the fields.</summary>
+    public bool ContainsKey(ReadOnlySpan<byte> keyToken) => _names.IndexOfKey(keyToken) >= 0;
 }
