@@ -128,9 +128,10 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             {
                 failures.Add($"{path}:Key must be at most {Keys.KeyHash.MaxKeyLength} characters without spaces.");
             }
-            if (key.RequestsPerMinute <= 0 || key.TokensPerMinute <= 0 || key.MonthlyBudgetUsd < 0)
+            if (key.RequestsPerMinute is <= 0 or > Quota.KeyRateLimiter.MaxPerMinute || key.TokensPerMinute is <= 0 or > Quota.KeyRateLimiter.MaxPerMinute
+                || key.MonthlyBudgetUsd is < 0 or > Quota.Budget.MaxLimit)
             {
-                failures.Add($"{path}: RequestsPerMinute and TokensPerMinute must be positive, MonthlyBudgetUsd zero or more.");
+                failures.Add($"{path}: RequestsPerMinute and TokensPerMinute must be from 1 to 10^12, MonthlyBudgetUsd from 0 to 10^15.");
             }
             if (key.Budget is { } budget)
             {

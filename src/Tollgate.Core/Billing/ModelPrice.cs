@@ -60,7 +60,13 @@ public sealed class ModelPrice
         return perMillion / 1_000_000m + (reachedModel ? PerRequest : 0m);
     }
 
-    /// <summary>Why this price cannot be used, or null: a name, non-negative amounts, a UTC date.</summary>
+    /// <summary>
+    /// The highest price per million tokens or per request (10^6). With it, <see cref="CostOf"/> cannot overflow for any token
+    /// counts, however extreme a request's worst case is (four terms of at most 2^63 tokens times 10^6 stay below decimal's range).
+    /// </summary>
+    public const decimal MaxPrice = 1_000_000m;
+
+    /// <summary>Why this price cannot be used, or null: a name, amounts from 0 to <see cref="MaxPrice"/>, a UTC date.</summary>
     public string? Problem()
     {
         if (string.IsNullOrWhiteSpace(Model) || Model.Length > 256)
@@ -74,6 +80,10 @@ public sealed class ModelPrice
         if (InputPerMillion < 0 || OutputPerMillion < 0 || CachedInputPerMillion < 0 || ReasoningPerMillion < 0 || PerRequest < 0)
         {
             return "Prices cannot be negative.";
+        }
+        if (InputPerMillion > MaxPrice || OutputPerMillion > MaxPrice || CachedInputPerMillion > MaxPrice || ReasoningPerMillion > MaxPrice || PerRequest > MaxPrice)
+        {
+            return "Prices cannot be above 1,000,000.";
         }
         return null;
     }

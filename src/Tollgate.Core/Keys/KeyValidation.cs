@@ -31,9 +31,9 @@ internal static class KeyValidation
 
     public static void ValidateLimits(long? rpm, long? tpm, Budget? budget)
     {
-        if (rpm is <= 0 || tpm is <= 0)
+        if (rpm is <= 0 or > KeyRateLimiter.MaxPerMinute || tpm is <= 0 or > KeyRateLimiter.MaxPerMinute)
         {
-            throw new KeyAdministrationException(KeyAdministrationError.InvalidLimit, "requests_per_minute and tokens_per_minute must be positive.");
+            throw new KeyAdministrationException(KeyAdministrationError.InvalidLimit, "requests_per_minute and tokens_per_minute must be from 1 to 10^12.");
         }
         if (budget is not null)
         {

@@ -178,8 +178,9 @@ public sealed class ChatCompletionsHandler(
         }
 
         // Rate limits: one request and its token estimate (a quarter of the body's bytes for the prompt, plus the most output it asks for).
-        var maxOutput = chat.MaxOutputTokens ?? MaxOutputCap(chat.Model) * chat.Choices;
-        var estimate = body.WrittenCount / 4 + maxOutput;
+        // Client-controlled counts saturate: an extreme request asks for more than any limit holds, never a wrapped negative amount.
+        var maxOutput = chat.MaxOutputTokens ?? Saturating.Multiply(MaxOutputCap(chat.Model), chat.Choices);
+        var estimate = Saturating.Add(body.WrittenCount / 4, maxOutput);
         var limited = limiter.TryAcquire(exchange.Key, estimate, out var limits);
         exchange.RateLimitsTaken = true;
         if (limits.HasLimits)
@@ -221,7 +222,7 @@ public sealed class ChatCompletionsHandler(
         }
         var route = exchange.Route!;
         var counted = tokens.CountPrompt(body.WrittenSpan, route.Primary.UpstreamModel);
-        var prompt = (long)Math.Ceiling(counted * (1 + _quota.PromptTokenMargin));
+        var prompt = Saturating.Ceiling(counted * (1 + _quota.PromptTokenMargin));
         // The worst case over every deployment the request may fail over to: the dearest price counts.
         var money = 0m;
         foreach (var deployment in route.Deployments)
@@ -233,7 +234,7 @@ public sealed class ChatCompletionsHandler(
         }
         // On the exchange before anything is reserved, so whatever happens from here on, the end of the request settles it.
         var hold = exchange.Budget = new BudgetHold();
-        var refusal = await quotas.ReserveAsync(key, keyBudget, ownerBudget, new QuotaAmount(money, prompt + maxOutput), hold, aborted).ConfigureAwait(false);
+        var refusal = await quotas.ReserveAsync(key, keyBudget, ownerBudget, new QuotaAmount(money, Saturating.Add(prompt, maxOutput)), hold, aborted).ConfigureAwait(false);
         if (refusal is not null)
         {
             return refusal;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Tollgate.Json;
 using Tollgate.Proxy.Adaptation;
+using Tollgate.Quota;
 
 namespace Tollgate.Proxy;
 
@@ -37,8 +38,11 @@ public sealed class ChatRequest
     /// <summary><c>n</c>: how many choices to generate.</summary>
     public int Choices { get; internal set; } = 1;
 
-    /// <summary>The most output the request asks for: its limit per choice times its choices; null when it sets none.</summary>
-    public long? MaxOutputTokens => (MaxCompletionTokens ?? MaxTokens) * Choices;
+    /// <summary>
+    /// The most output the request asks for: its limit per choice times its choices (at most <see cref="long.MaxValue"/>,
+    /// never wrapped); null when it sets none.
+    /// </summary>
+    public long? MaxOutputTokens => (MaxCompletionTokens ?? MaxTokens) is { } perChoice ? Saturating.Multiply(perChoice, Choices) : null;
 
     /// <summary>Offset of the root object's opening brace.</summary>
     public int RootStart { get; internal set; }

@@ -44,16 +44,22 @@ public sealed record Budget
     /// <summary>The budget limits something.</summary>
     public bool IsSet => Amount is not null || Tokens is not null;
 
+    /// <summary>
+    /// The largest amount and token count a budget may have (10^15): far beyond any real budget, and small enough that
+    /// sums of spend, holds and worst cases never leave the range of <see cref="decimal"/> or <see cref="long"/>.
+    /// </summary>
+    public const long MaxLimit = 1_000_000_000_000_000;
+
     /// <summary>Why this budget cannot be used, or null.</summary>
     public string? Problem()
     {
-        if (Amount is < 0)
+        if (Amount is < 0 or > MaxLimit)
         {
-            return "A budget's amount cannot be negative.";
+            return "A budget's amount must be between 0 and 10^15.";
         }
-        if (Tokens is < 0)
+        if (Tokens is < 0 or > MaxLimit)
         {
-            return "A budget's tokens cannot be negative.";
+            return "A budget's tokens must be between 0 and 10^15.";
         }
         if (!Enum.IsDefined(Period) || !Enum.IsDefined(Mode))
         {

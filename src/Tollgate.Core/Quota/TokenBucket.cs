@@ -27,12 +27,17 @@ internal sealed class TokenBucket(long limit, long now)
         return true;
     }
 
-    /// <summary>Gives back (negative) or takes more (positive) once a request's real use is known.</summary>
+    /// <summary>
+    /// Gives back (negative) or takes more (positive) once a request's real use is known. The debt is bounded by a day's
+    /// allowance, so however much a request used, the key is limited for at most a day and every wait stays in range.
+    /// </summary>
     public void Adjust(long amount, long now)
     {
         Refill(now);
-        _level = Math.Min(Limit, _level - amount);
+        _level = Math.Clamp(_level - amount, -MaxDebtMinutes * (double)Limit, Limit);
     }
+
+    private const int MaxDebtMinutes = 24 * 60;
 
     public long Remaining(long now)
     {
@@ -55,7 +60,8 @@ internal sealed class TokenBucket(long limit, long now)
     {
         if (now > _updated)
         {
-            _level = Math.Min(Limit, _level + (now - _updated) * Limit / TicksPerMinute);
+            // In floating point: elapsed ticks times a large limit would overflow a long.
+            _level = Math.Min(Limit, _level + (now - _updated) / TicksPerMinute * Limit);
             _updated = now;
         }
     }
