@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tollgate.Quota;
+using Tollgate.Storage;
 
 namespace Tollgate.Billing;
 
@@ -10,24 +11,30 @@ namespace Tollgate.Billing;
 /// </summary>
 public sealed partial class BillingJob(QuotaAccounts quotas, ILogger<BillingJob> logger, UsageAggregator? aggregator = null)
 {
+    private readonly FailureStreak _releaseFailures = new();
+
     public async Task<BillingJobResult> RunAsync(CancellationToken cancellationToken)
     {
         var released = 0;
         try
         {
             released = await quotas.ReleaseExpiredLeasesAsync(cancellationToken).ConfigureAwait(false);
+            _releaseFailures.Succeed();
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Releasing leases can wait for the next run; rolling usage up goes ahead.
-            LogReleaseFailed(logger, e.GetType().Name);
+            // Releasing leases can wait for the next run; rolling usage up goes ahead. Logged once per streak of failures.
+            if (_releaseFailures.Fail())
+            {
+                LogReleaseFailed(logger, FailureStreak.Reason(e));
+            }
         }
         // Without storage there is nothing to roll up (usage stays in memory); leases were still released above.
         var aggregation = aggregator is null ? null : await aggregator.RunAsync(cancellationToken).ConfigureAwait(false);
         return new BillingJobResult(aggregation, released);
     }
 
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Expired budget leases could not be released ({Error}); the next run tries again")]
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Expired budget leases could not be released ({Error}); every run tries again, logged once until one succeeds")]
     private static partial void LogReleaseFailed(ILogger logger, string error);
 }
 

@@ -15,6 +15,7 @@ public sealed partial class PriceBook(IOptions<BillingOptions> options, TimeProv
     private readonly BillingOptions _options = options.Value;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private StaleRefresher? _refresher;
+    private readonly FailureStreak _failures = new();
     private volatile Snapshot _snapshot = new(new PriceList(options.Value.Prices), new HashSet<ModelPrice>(), store is null, long.MinValue);
 
     public PriceList Prices => _snapshot.List;
@@ -56,9 +57,10 @@ public sealed partial class PriceBook(IOptions<BillingOptions> options, TimeProv
         {
             await RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (TableStorage.IsOutage(e))
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            LogRefreshFailed(logger, e.GetType().Name);
+            // Out, stalled or refusing: start anyway; requests that need what could not be read get a 503 until a read succeeds.
+            Failed(e);
         }
     }
 
@@ -76,6 +78,10 @@ public sealed partial class PriceBook(IOptions<BillingOptions> options, TimeProv
         {
             var stored = await store.ReadAllAsync(cancellationToken).ConfigureAwait(false);
             _snapshot = new Snapshot(new PriceList(_options.Prices.Concat(stored)), stored.ToHashSet(), true, time.GetTimestamp());
+            if (_failures.Succeed() is > 0 and var failures)
+            {
+                LogRefreshRecovered(logger, failures);
+            }
         }
         finally
         {
@@ -111,8 +117,17 @@ public sealed partial class PriceBook(IOptions<BillingOptions> options, TimeProv
     /// <summary>Keeps what is in force after a failed background read, until the next interval.</summary>
     private void RefreshFailed(Exception e)
     {
-        LogRefreshFailed(logger, e.GetType().Name);
+        Failed(e);
         _snapshot = _snapshot with { LoadedAt = time.GetTimestamp() };
+    }
+
+    /// <summary>Logs a failed read at Warning once per streak of failures (a refresh is tried every second until the first succeeds).</summary>
+    private void Failed(Exception e)
+    {
+        if (_failures.Fail())
+        {
+            LogRefreshFailed(logger, FailureStreak.Reason(e));
+        }
     }
 
     private StaleRefresher Refresher => _refresher ??= new StaleRefresher(time, _options.PriceRefreshInterval, RefreshAsync, RefreshFailed);
@@ -122,6 +137,9 @@ public sealed partial class PriceBook(IOptions<BillingOptions> options, TimeProv
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Serving model {Model} without a price (Billing:AllowUnpriced): its requests are recorded as unpriced")]
     private static partial void LogUnpriced(ILogger logger, string model);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Stored prices could not be read ({Error}); the prices in force stay until the next try")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Stored prices could not be read ({Error}); the prices in force stay and the read is tried again, logged once until one succeeds")]
     private static partial void LogRefreshFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Stored prices are read again after {Failures} failed reads")]
+    private static partial void LogRefreshRecovered(ILogger logger, int failures);
 }

@@ -12,6 +12,9 @@ public enum RollupScope
 /// <summary>
 /// One key's or owner's usage in one period: totals and the same figures by model (the model clients asked for).
 /// Always computed from what it sums (records, or the rollups of the periods inside it), never added to.
+/// The breakdown by model is bounded whatever clients send: at most <see cref="MaxModels"/> lines, model names cut to
+/// <see cref="MaxModelLength"/> characters; the models that cost least fall into the <see cref="OtherModels"/> line.
+/// <see cref="Total"/> is always exact and equals the sum of the lines.
 /// </summary>
 public sealed class Rollup
 {
@@ -28,6 +31,15 @@ public sealed class Rollup
     public UsageTotals Total { get; init; } = new();
 
     public SortedDictionary<string, UsageTotals> Models { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The most lines <see cref="Models"/> keeps, <see cref="OtherModels"/> included.</summary>
+    public const int MaxModels = 100;
+
+    /// <summary>A model name longer than this is cut to it (records keep at most 128 characters already).</summary>
+    public const int MaxModelLength = 128;
+
+    /// <summary>The line that sums the models beyond the <see cref="MaxModels"/> - 1 that cost most (then had most requests).</summary>
+    public const string OtherModels = "(other models)";
 
     /// <summary>Sums records, each request once however many times it was stored (a replayed page, a retried write).</summary>
     public static Rollup FromRecords(RollupScope scope, string id, BillingPeriod period, IEnumerable<UsageRecord> records)
@@ -47,6 +59,7 @@ public sealed class Rollup
             rollup.Total.Add(record);
             rollup.ModelTotals(record.RequestedModel).Add(record);
         }
+        rollup.CapModels();
         return rollup;
     }
 
@@ -66,11 +79,38 @@ public sealed class Rollup
                 rollup.ModelTotals(model).Add(totals);
             }
         }
+        rollup.CapModels();
         return rollup;
+    }
+
+    /// <summary>
+    /// Keeps the <see cref="MaxModels"/> - 1 models that cost most (ties: more requests, then the name in ordinal order, so
+    /// the same figures always give the same lines) and adds the others into <see cref="OtherModels"/>.
+    /// </summary>
+    private void CapModels()
+    {
+        if (Models.Count <= MaxModels)
+        {
+            return;
+        }
+        var folded = Models.Where(m => m.Key != OtherModels)
+            .OrderByDescending(m => m.Value.Cost).ThenByDescending(m => m.Value.Requests).ThenBy(m => m.Key, StringComparer.Ordinal)
+            .Skip(MaxModels - 1).Select(m => m.Key).ToList();
+        var other = ModelTotals(OtherModels);
+        foreach (var model in folded)
+        {
+            other.Add(Models[model]);
+            Models.Remove(model);
+        }
     }
 
     private UsageTotals ModelTotals(string model)
     {
+        if (model.Length > MaxModelLength)
+        {
+            // Never half a surrogate pair: stored JSON with one would not read back.
+            model = model[..(char.IsHighSurrogate(model[MaxModelLength - 1]) ? MaxModelLength - 1 : MaxModelLength)];
+        }
         if (!Models.TryGetValue(model, out var totals))
         {
             totals = new UsageTotals();

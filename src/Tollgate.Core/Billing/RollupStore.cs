@@ -13,11 +13,19 @@ namespace Tollgate.Billing;
 /// <c>H2026112308</c>, <c>D20261123</c>, <c>M202611</c>). An owner's: PartitionKey <c>owner_{owner}</c>, the hour, day and month RowKeys, and beside them
 /// each key's hour as <c>K2026112308|{key id}</c>, which the owner's hour is summed from. The aggregation's
 /// watermark is the row <c>_meta/watermark</c>. Every row is written whole (replace), never incremented.
+/// The breakdown by model is JSON (ASCII: the serializer escapes the rest) cut into properties of at most
+/// <see cref="ModelsChunkChars"/> characters, <c>Models</c>, <c>Models1</c>, <c>Models2</c>…, under Table Storage's 64 KiB
+/// property limit; with <see cref="Rollup.MaxModels"/> lines of names cut to <see cref="Rollup.MaxModelLength"/>, a row stays far under its 1 MiB.
 /// </summary>
 public sealed class RollupStore(TableStorage storage)
 {
     private const string MetaPartition = "_meta";
     private const string WatermarkRow = "watermark";
+
+    /// <summary>The most characters of the models' JSON one property holds (UTF-16: 60,000 bytes of the 65,536 allowed).</summary>
+    public const int ModelsChunkChars = 30_000;
+
+    private const string ModelsProperty = "Models";
 
     private readonly TableClient _table = storage.Rollups;
     private volatile bool _tableReady;
@@ -156,7 +164,7 @@ public sealed class RollupStore(TableStorage storage)
     private static TableEntity ToEntity(string partitionKey, string rowKey, Rollup rollup)
     {
         var total = rollup.Total;
-        return new TableEntity(partitionKey, rowKey)
+        var entity = new TableEntity(partitionKey, rowKey)
         {
             ["Id"] = rollup.Id,
             ["Owner"] = rollup.Owner,
@@ -169,14 +177,37 @@ public sealed class RollupStore(TableStorage storage)
             ["ReasoningTokens"] = total.ReasoningTokens,
             ["UnpricedRequests"] = total.UnpricedRequests,
             ["Cost"] = total.Cost.ToString(CultureInfo.InvariantCulture),
-            ["Models"] = JsonSerializer.Serialize(rollup.Models, BillingJsonContext.Default.SortedDictionaryStringUsageTotals),
         };
+        var models = JsonSerializer.Serialize(rollup.Models, BillingJsonContext.Default.SortedDictionaryStringUsageTotals);
+        for (var (start, index) = (0, 0); start < models.Length; start += ModelsChunkChars, index++)
+        {
+            entity[ModelsName(index)] = models.Substring(start, Math.Min(ModelsChunkChars, models.Length - start));
+        }
+        return entity;
+    }
+
+    private static string ModelsName(int index) => index == 0 ? ModelsProperty : ModelsProperty + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The models' JSON put back together from its properties.</summary>
+    private static string ModelsJson(TableEntity row)
+    {
+        var first = row.GetString(ModelsProperty) ?? "{}";
+        if (!row.ContainsKey(ModelsName(1)))
+        {
+            return first;
+        }
+        var json = new System.Text.StringBuilder(first);
+        for (var index = 1; row.GetString(ModelsName(index)) is { } part; index++)
+        {
+            json.Append(part);
+        }
+        return json.ToString();
     }
 
     private static Rollup FromEntity(TableEntity row, RollupScope scope, string? id)
     {
         BillingPeriod.TryParse(row.GetString("Period") ?? "", out var period);
-        var models = JsonSerializer.Deserialize(row.GetString("Models") ?? "{}", BillingJsonContext.Default.SortedDictionaryStringUsageTotals) ?? [];
+        var models = JsonSerializer.Deserialize(ModelsJson(row), BillingJsonContext.Default.SortedDictionaryStringUsageTotals) ?? [];
         return new Rollup
         {
             Scope = scope,

@@ -156,7 +156,7 @@ public sealed class ChatCompletionsHandler(
 
         var parseError = ChatRequestParser.TryParse(body.WrittenSpan, router.AdaptedFields, out var chat);
         exchange.Request = chat;
-        exchange.Record.RequestedModel = LogValue.Safe(chat.Model);
+        exchange.Record.RequestedModel = chat.Model.Length == 0 || router.TryGetRoute(chat.Model, out _) ? LogValue.Safe(chat.Model) : UsageRecord.UnknownModel;
         exchange.Record.Stream = chat.Stream;
         if (parseError is not null)
         {

@@ -24,9 +24,11 @@ public static class BudgetMath
 
     /// <summary>
     /// The outcome: admitted or not; the budget is reached (what was spent and held, with the request when admitting,
-    /// does not fit its limit); first time reached in this window (log it); refused for tokens rather than money.
+    /// does not fit its limit); the budget is used up (what was spent reached its limit in a part it limits, which a
+    /// request that merely does not fit in what is left does not make it); used up for the first time in this window
+    /// (log it); refused for tokens rather than money.
     /// </summary>
-    public readonly record struct Outcome(bool Admitted, bool Over, bool FirstOver, bool TokensShort);
+    public readonly record struct Outcome(bool Admitted, bool Over, bool UsedUp, bool FirstUsedUp, bool TokensShort);
 
     public static QuotaDecision Decide(Budget budget, double allowanceShare, AccountState account, LeaseState lease, Local local)
     {
@@ -63,8 +65,10 @@ public static class BudgetMath
         }
         held = QuotaAmount.Max(QuotaAmount.Zero, held);
         var over = !fits || (budget.Amount is { } limit && spent.Money > limit) || (budget.Tokens is { } tokenLimit && spent.Tokens > tokenLimit);
-        var firstOver = over && !account.Warned;
-        var stored = new AccountState(spent, others + held, account.Warned || over);
-        return new QuotaDecision(stored, new LeaseState(held, QuotaAmount.Max(lease.Reported, local.Settled)), new Outcome(admitted, over, firstOver, !tokensFit && moneyFits));
+        var usedUp = (budget.Amount is { } cap && spent.Money >= cap) || (budget.Tokens is { } tokenCap && spent.Tokens >= tokenCap);
+        var firstUsedUp = usedUp && !account.Warned;
+        var stored = new AccountState(spent, others + held, account.Warned || usedUp);
+        return new QuotaDecision(stored, new LeaseState(held, QuotaAmount.Max(lease.Reported, local.Settled)),
+            new Outcome(admitted, over, usedUp, firstUsedUp, !tokensFit && moneyFits));
     }
 }

@@ -16,6 +16,7 @@ public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimePro
     private readonly QuotaOptions _options = options.Value;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private StaleRefresher? _refresher;
+    private readonly FailureStreak _failures = new();
     private volatile Snapshot _snapshot = new(new Dictionary<string, Budget>(options.Value.OwnerBudgets, StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), store is null, long.MinValue);
 
     /// <summary>
@@ -53,9 +54,10 @@ public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimePro
         {
             await RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (TableStorage.IsOutage(e))
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            LogRefreshFailed(logger, e.GetType().Name);
+            // Out, stalled or refusing: start anyway; requests that need what could not be read get a 503 until a read succeeds.
+            Failed(e);
         }
     }
 
@@ -78,6 +80,10 @@ public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimePro
                 budgets[owner] = budget;
             }
             _snapshot = new Snapshot(budgets, stored.Keys.ToHashSet(StringComparer.Ordinal), true, time.GetTimestamp());
+            if (_failures.Succeed() is > 0 and var failures)
+            {
+                LogRefreshRecovered(logger, failures);
+            }
         }
         finally
         {
@@ -113,14 +119,26 @@ public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimePro
     /// <summary>Keeps what is in force after a failed background read, until the next interval.</summary>
     private void RefreshFailed(Exception e)
     {
-        LogRefreshFailed(logger, e.GetType().Name);
+        Failed(e);
         _snapshot = _snapshot with { LoadedAt = time.GetTimestamp() };
+    }
+
+    /// <summary>Logs a failed read at Warning once per streak of failures (a refresh is tried every second until the first succeeds).</summary>
+    private void Failed(Exception e)
+    {
+        if (_failures.Fail())
+        {
+            LogRefreshFailed(logger, FailureStreak.Reason(e));
+        }
     }
 
     private StaleRefresher Refresher => _refresher ??= new StaleRefresher(time, _options.BudgetRefreshInterval, RefreshAsync, RefreshFailed);
 
     private sealed record Snapshot(Dictionary<string, Budget> Budgets, HashSet<string> Stored, bool StoredLoaded, long LoadedAt);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Stored owner budgets could not be read ({Error}); the budgets in force stay until the next try")]
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Stored owner budgets could not be read ({Error}); the owner budgets in force stay and the read is tried again, logged once until one succeeds")]
     private static partial void LogRefreshFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Stored owner budgets are read again after {Failures} failed reads")]
+    private static partial void LogRefreshRecovered(ILogger logger, int failures);
 }

@@ -41,7 +41,7 @@ public sealed class QuotaAccountId : IEquatable<QuotaAccountId>
 /// <summary>
 /// A shared account as stored: <see cref="Spent"/> is what instances reported as spent; <see cref="Held"/> is what
 /// their leases hold (reservations of requests in flight and unused allowances). What is left of a budget is its
-/// limit less both. <see cref="Warned"/>: the budget's overrun has been logged in this window.
+/// limit less both. <see cref="Warned"/>: the budget being used up has been logged in this window.
 /// </summary>
 public sealed record AccountState(QuotaAmount Spent, QuotaAmount Held, bool Warned)
 {

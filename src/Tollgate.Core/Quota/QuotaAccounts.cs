@@ -7,6 +7,7 @@ using Tollgate.Billing;
 using Tollgate.Diagnostics;
 using Tollgate.Errors;
 using Tollgate.Keys;
+using Tollgate.Storage;
 
 namespace Tollgate.Quota;
 
@@ -29,6 +30,7 @@ public sealed partial class QuotaAccounts(
     TollgateMetrics metrics) : BackgroundService
 {
     private readonly QuotaOptions _options = options.Value;
+    private readonly FailureStreak _unreachable = new();
     private readonly string _currency = billing.Value.Currency;
     private readonly ConcurrentDictionary<QuotaAccountId, LocalAccount> _accounts = new();
 
@@ -220,7 +222,7 @@ public sealed partial class QuotaAccounts(
             {
                 // Storage out, refusing, or too slow (the exchange has its own deadline, not the request's, so that a write
                 // that landed is always applied here too).
-                LogAccountUnreachable(logger, account.Id.Scope, e.GetType().Name);
+                Unreachable(account.Id.Scope, e);
                 if (budget.Mode == BudgetMode.Soft)
                 {
                     lock (account.Gate)
@@ -232,7 +234,7 @@ public sealed partial class QuotaAccounts(
                 return (null, ApiErrors.QuotaUnavailable);
             }
             var outcome = decision.Result;
-            if (outcome.FirstOver)
+            if (outcome.FirstUsedUp)
             {
                 LogBudgetReached(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key, Budget.Name(budget.Mode));
             }
@@ -251,6 +253,12 @@ public sealed partial class QuotaAccounts(
             }
             if (!outcome.Admitted)
             {
+                if (!outcome.UsedUp)
+                {
+                    // Truthfully not "used up": something is left, only less than this request's worst case.
+                    LogRequestLargerThanLeft(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key,
+                        outcome.TokensShort ? "tokens" : "money", outcome.TokensShort ? want.Tokens : want.Money, outcome.TokensShort ? Math.Max(0, left.Tokens) : Math.Max(0, left.Money));
+                }
                 metrics.BudgetExceeded(account.Id.Scope, budget.Mode, served: false);
                 return (null, Refusal(account.Id, budget, left, want, outcome.TokensShort));
             }
@@ -277,6 +285,10 @@ public sealed partial class QuotaAccounts(
         using var deadline = new CancellationTokenSource(ExchangeTimeout, time);
         var decision = await store.ExchangeAsync(account.Id, Instance, now + _options.LeaseDuration,
             (state, lease) => BudgetMath.Decide(budget, share, state, lease, local), deadline.Token).ConfigureAwait(false);
+        if (_unreachable.Succeed() is > 0 and var failures)
+        {
+            LogAccountsReachable(logger, failures);
+        }
         lock (account.Gate)
         {
             account.Confirmed = QuotaAmount.Max(account.Confirmed, decision.Lease.Reported);
@@ -350,7 +362,23 @@ public sealed partial class QuotaAccounts(
 
     private static string Money(decimal value) => Math.Round(value, 6, MidpointRounding.AwayFromZero).ToString("0.00####", CultureInfo.InvariantCulture);
 
-    /// <summary>Reports spending and renews leases every <c>FlushInterval</c>; on stop, reports and gives back every unused allowance.</summary>
+    /// <summary>An exchange with a shared account failed: logged at Warning once per streak of failures, then at Debug.</summary>
+    private void Unreachable(BudgetScope scope, Exception e)
+    {
+        if (_unreachable.Fail())
+        {
+            LogAccountUnreachable(logger, scope, FailureStreak.Reason(e));
+        }
+        else
+        {
+            LogAccountUnreachableAgain(logger, scope, FailureStreak.Reason(e), _unreachable.Count);
+        }
+    }
+
+    /// <summary>
+    /// Reports spending and renews leases every <c>FlushInterval</c>; on stop, reports and gives back every unused allowance.
+    /// Nothing but the host stopping ends the loop: a flush that fails is logged and the next tick tries again.
+    /// </summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.FlushInterval, time);
@@ -358,7 +386,15 @@ public sealed partial class QuotaAccounts(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                await FlushAsync(final: false, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await FlushAsync(final: false, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // FlushAsync handles storage failures per account; whatever else escapes must not end the loop.
+                    Unreachable(BudgetScope.Key, e);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -417,7 +453,7 @@ public sealed partial class QuotaAccounts(
             try
             {
                 var decision = await ExchangeAsync(account, budget, local).ConfigureAwait(false);
-                if (decision.Result.FirstOver)
+                if (decision.Result.FirstUsedUp)
                 {
                     LogBudgetReached(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key, Budget.Name(budget.Mode));
                 }
@@ -425,7 +461,7 @@ public sealed partial class QuotaAccounts(
             catch (Exception e)
             {
                 // Keep the figures; the next flush reports them. The lease lasts LeaseDuration meanwhile.
-                LogAccountUnreachable(logger, account.Id.Scope, e.GetType().Name);
+                Unreachable(account.Id.Scope, e);
             }
             lock (account.Gate)
             {
@@ -515,11 +551,22 @@ public sealed partial class QuotaAccounts(
         }
     }
 
-    [LoggerMessage(EventId = 5000, Level = LogLevel.Warning, Message = "The {Scope} budget of {Subject} is used up for {Window} ({Mode}); logged once per window")]
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Warning, Message = "The {Scope} budget of {Subject} is used up for {Window} ({Mode}): what was spent reached its limit; logged once per window")]
     private static partial void LogBudgetReached(ILogger logger, BudgetScope scope, string subject, string window, string mode);
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "A {Scope} budget account could not be reached ({Error})")]
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Information,
+        Message = "The {Scope} budget of {Subject} for {Window} refused a request that may use up to {Want} ({Part}): more than the {Left} left; the budget is not used up and smaller requests are still served")]
+    private static partial void LogRequestLargerThanLeft(ILogger logger, BudgetScope scope, string subject, string window, string part, decimal want, decimal left);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning,
+        Message = "A {Scope} budget account could not be reached ({Error}); hard budgets refuse with 503 and soft ones serve until it can, logged once until an exchange succeeds")]
     private static partial void LogAccountUnreachable(ILogger logger, BudgetScope scope, string error);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Debug, Message = "A {Scope} budget account could not be reached again ({Error}), {Failures} failures in a row")]
+    private static partial void LogAccountUnreachableAgain(ILogger logger, BudgetScope scope, string error, int failures);
+
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Budget accounts are reachable again after {Failures} failed exchanges")]
+    private static partial void LogAccountsReachable(ILogger logger, int failures);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Released {Count} budget leases of instances that stopped renewing them")]
     private static partial void LogLeasesReleased(ILogger logger, int count);

@@ -3,7 +3,8 @@ namespace Tollgate.Storage;
 /// <summary>
 /// Re-reads something kept from storage (prices, owner budgets) in the background once what is in force is older
 /// than an interval: at most one read at a time, and the request that noticed never waits for it. A read that
-/// finds storage out is handed to <c>failed</c>, which keeps what is in force until the next interval.
+/// fails, whatever it threw (storage out, stalled past the SDK's timeout, refusing, a row that will not parse), is
+/// handed to <c>failed</c>, which keeps what is in force until the next interval.
 /// </summary>
 internal sealed class StaleRefresher(TimeProvider time, TimeSpan interval, Func<CancellationToken, Task> refresh, Action<Exception> failed)
 {
@@ -30,7 +31,7 @@ internal sealed class StaleRefresher(TimeProvider time, TimeSpan interval, Func<
         {
             await refresh(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (TableStorage.IsOutage(e))
+        catch (Exception e)
         {
             failed(e);
         }

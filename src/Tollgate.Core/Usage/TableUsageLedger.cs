@@ -40,6 +40,7 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
     private volatile bool _tableReady;
     private int _disposed;
     private Task? _writer;
+    private readonly FailureStreak _failures = new();
 
     public TableUsageLedger(TableStorage storage, IOptions<UsageLedgerOptions> options, TimeProvider time, ILogger<TableUsageLedger> logger)
     {
@@ -147,20 +148,57 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
                     pending.Add(record);
                     if (pending.Count >= MaxRecordsPerFlush)
                     {
-                        await WriteAsync(pending).ConfigureAwait(false);
-                        pending.Clear();
+                        await WriteUntilStoredAsync(pending).ConfigureAwait(false);
                     }
                 }
                 if (pending.Count > 0)
                 {
-                    await WriteAsync(pending).ConfigureAwait(false);
-                    pending.Clear();
+                    await WriteUntilStoredAsync(pending).ConfigureAwait(false);
                 }
             }
         }
         catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
         {
             // Shutdown deadline passed with storage still failing; StopAsync reports what was not written.
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="records"/> and clears the list. Storage failures are retried inside; anything else that
+    /// escapes (a fault of ours) must not end the writer, or every later record would wait forever: it is logged and
+    /// the same records are tried again after a pause. Only the shutdown deadline ends it.
+    /// </summary>
+    private async Task WriteUntilStoredAsync(List<UsageRecord> records)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await WriteAsync(records).ConfigureAwait(false);
+                records.Clear();
+                return;
+            }
+            catch (Exception e) when (!_abandon.IsCancellationRequested)
+            {
+                var delay = RetryDelay(attempt);
+                Failed(records.Count, FailureStreak.Reason(e), attempt, delay);
+                await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private TimeSpan RetryDelay(int attempt) => TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(attempt, 10))));
+
+    /// <summary>Logs a failed write: the first of a streak at Warning, later ones at Debug.</summary>
+    private void Failed(int count, string reason, int attempt, TimeSpan delay)
+    {
+        if (_failures.Fail())
+        {
+            LogWriteFailed(_logger, count, reason, attempt, delay.TotalSeconds);
+        }
+        else
+        {
+            LogWriteFailedAgain(_logger, count, reason, attempt, _failures.Count);
         }
     }
 
@@ -234,6 +272,10 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
                 await _table.SubmitTransactionAsync(
                     batch.Select(page => new TableTransactionAction(TableTransactionActionType.UpsertReplace, page.Entity)), _abandon.Token).ConfigureAwait(false);
                 Settle(batch.Sum(page => page.Count));
+                if (_failures.Succeed() is > 0 and var failed)
+                {
+                    LogWriteRecovered(_logger, failed);
+                }
                 return;
             }
             catch (RequestFailedException e) when (e.Status is 400 or 413 && FailedIndex(e, batch.Count) is { } index)
@@ -251,9 +293,8 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
                     _tableReady = false; // the table is gone (deleted, or a fresh emulator): create it again
                 }
                 attempt++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(attempt, 10))));
-                var status = e is RequestFailedException failed ? failed.Status : 0;
-                LogWriteFailed(_logger, batch.Sum(page => page.Count), status, attempt, delay.TotalSeconds);
+                var delay = RetryDelay(attempt);
+                Failed(batch.Sum(page => page.Count), FailureStreak.Reason(e), attempt, delay);
                 await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
             }
         }
@@ -267,8 +308,15 @@ public sealed partial class TableUsageLedger : IUsageSink, IHostedService, IAsyn
 
     private void Settle(int count) => Interlocked.Add(ref _outstanding, -count);
 
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Usage ledger: writing {Count} records failed (status {Status}), attempt {Attempt}; retrying in {DelaySeconds:0.0} s")]
-    private static partial void LogWriteFailed(ILogger logger, int count, int status, int attempt, double delaySeconds);
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Warning,
+        Message = "Usage ledger: writing {Count} records failed ({Reason}), attempt {Attempt}; retrying in {DelaySeconds:0.0} s and backing off, logged once until a write succeeds")]
+    private static partial void LogWriteFailed(ILogger logger, int count, string reason, int attempt, double delaySeconds);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Usage ledger: writing {Count} records failed again ({Reason}), attempt {Attempt}, {Failures} failures in a row")]
+    private static partial void LogWriteFailedAgain(ILogger logger, int count, string reason, int attempt, int failures);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Usage ledger: writing again after {Failures} failed attempts")]
+    private static partial void LogWriteRecovered(ILogger logger, int failures);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Usage ledger: storage refused a page of {Count} records (first {RequestId}, partition {PartitionKey}) with {Status} {ErrorCode}")]
     private static partial void LogPageRejected(ILogger logger, int count, string requestId, string partitionKey, int status, string errorCode);

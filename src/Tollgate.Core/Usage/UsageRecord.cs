@@ -9,7 +9,14 @@ public sealed class UsageRecord
     public required string RequestId { get; init; }
     public string KeyId { get; set; } = "";
     public string Owner { get; set; } = "";
+    /// <summary>
+    /// The model the client asked for, when a route serves that name; <see cref="UnknownModel"/> when none does (the
+    /// request was refused before routing, and its name, which the client chose freely, is kept nowhere).
+    /// </summary>
     public string RequestedModel { get; set; } = "";
+
+    /// <summary>What <see cref="RequestedModel"/> says for a model no route serves: one line on every rollup, whatever names clients send.</summary>
+    public const string UnknownModel = "(unknown model)";
     public string UpstreamModel { get; set; } = "";
     public string Upstream { get; set; } = "";
     public bool Stream { get; set; }

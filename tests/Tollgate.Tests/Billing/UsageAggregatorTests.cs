@@ -1,3 +1,5 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tollgate.Billing;
@@ -50,10 +52,10 @@ public sealed class UsageAggregatorTests(AzuriteFixture azurite)
     private static Task WriteAsync(TableStorage storage, IEnumerable<UsageRecord> records) => LedgerWriter.WriteAsync(storage, records);
 
     /// <param name="overlap">How far before the last run's start pages are read again (one machine's clock here, so it can be small).</param>
-    private static UsageAggregator Aggregator(TableStorage storage, TimeSpan? overlap = null) =>
+    private static UsageAggregator Aggregator(TableStorage storage, TimeSpan? overlap = null, CapturingLoggerProvider? logs = null) =>
         new(new UsageReader(storage), new RollupStore(storage),
             Options.Create(new BillingOptions { LateRecordWindow = TimeSpan.FromDays(3650), Overlap = overlap ?? TimeSpan.FromMinutes(2) }),
-            TimeProvider.System, NullLogger<UsageAggregator>.Instance);
+            TimeProvider.System, logs is null ? NullLogger<UsageAggregator>.Instance : new Logger<UsageAggregator>(new LoggerFactory([logs])));
 
     /// <summary>Every rollup there should be, from the records directly (each request once), against what is stored.</summary>
     private static async Task AssertEqualsDirectSumAsync(TableStorage storage, IReadOnlyCollection<UsageRecord> records)
@@ -163,5 +165,63 @@ public sealed class UsageAggregatorTests(AzuriteFixture azurite)
         await Aggregator(azurite.CreateStorage(prefix)).RunAsync(Ct);
         await AssertEqualsDirectSumAsync(azurite.CreateStorage(prefix), records);
         Assert.NotNull((await store.ReadWatermarkAsync(Ct)).Value);
+    }
+
+    [Fact]
+    public async Task ARollupStorageRefuses_IsLoggedOnce_TheOthersAreRolledUp_AndTheWatermarkWaitsForIt()
+    {
+        var prefix = azurite.UniquePrefix();
+        var records = RandomRecords(41, 200, T0, TimeSpan.FromHours(3));
+        await WriteAsync(azurite.CreateStorage(prefix), records);
+        // Storage refuses every row of key k-a2 as too large (what a row past the 64 KiB property limit got).
+        var refuse = true;
+        var handler = new StorageHandler(request =>
+            refuse && request.Method == HttpMethod.Put && request.RequestUri!.AbsolutePath.Contains("rollups(PartitionKey='key_k-a2'", StringComparison.Ordinal)
+                ? new HttpResponseMessage(HttpStatusCode.BadRequest)
+                {
+                    RequestMessage = request,
+                    Headers = { { "x-ms-error-code", "PropertyValueTooLarge" } },
+                    Content = new StringContent("""{"odata.error":{"code":"PropertyValueTooLarge","message":{"lang":"en-US","value":"The property value exceeds the maximum allowed size (64KB)."}}}""",
+                        System.Text.Encoding.UTF8, "application/json"),
+                }
+                : null);
+        var logs = new CapturingLoggerProvider();
+        var aggregator = Aggregator(azurite.CreateStorage(prefix, handler), logs: logs);
+        var store = new RollupStore(azurite.CreateStorage(prefix));
+
+        var before = DateTimeOffset.UtcNow;
+        var first = await aggregator.RunAsync(Ct);
+
+        // The other keys and the owner that has only them are complete; k-a2 and its owner wait.
+        Assert.True(first.RollupsFailed > 0);
+        var others = records.Where(r => r.KeyId != "k-a2").ToList();
+        foreach (var key in new[] { "k-a1", "k-b1" })
+        {
+            var month = await store.GetAsync(RollupScope.Key, key, BillingPeriod.Of(PeriodKind.Month, T0), Ct);
+            Assert.Equal(others.Where(r => r.KeyId == key && BillingPeriod.Of(PeriodKind.Month, T0).Contains(r.StartedAt)).Sum(r => r.Cost), month!.Total.Cost);
+        }
+        Assert.Empty(await store.ReadAsync(RollupScope.Key, "k-a2", PeriodKind.Bucket, DateTimeOffset.UnixEpoch, T0.AddYears(1), Ct));
+        Assert.Empty(await store.ReadAsync(RollupScope.Owner, OwnerOf("k-a2"), PeriodKind.Hour, DateTimeOffset.UnixEpoch, T0.AddYears(1), Ct));
+        var held = (await store.ReadWatermarkAsync(Ct)).Value;
+        Assert.NotNull(held);
+        Assert.True(held < before, "the watermark stops before the pages of the rollups that failed");
+        var warnings = logs.Lines.Where(l => l.EventId.Id == 4102).ToList();
+        Assert.NotEmpty(warnings);
+        Assert.All(warnings, w => Assert.Equal(LogLevel.Warning, w.Level));
+        Assert.All(warnings, w => Assert.Contains("PropertyValueTooLarge", w.Message, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.Message.Contains("127.0.0.1", StringComparison.Ordinal) || l.Message.Contains("exceeds", StringComparison.Ordinal));
+
+        // Still refused: tried again, not logged again at Warning.
+        var second = await aggregator.RunAsync(Ct);
+        Assert.Equal(first.RollupsFailed, second.RollupsFailed);
+        Assert.Equal(warnings.Count, logs.Lines.Count(l => l.EventId.Id == 4102));
+        Assert.Contains(logs.Lines, l => l.EventId.Id == 4103);
+
+        // Fixed: the next run writes what waited, and every rollup equals the direct sum; the watermark moves on.
+        refuse = false;
+        var healed = await aggregator.RunAsync(Ct);
+        Assert.Equal(0, healed.RollupsFailed);
+        await AssertEqualsDirectSumAsync(azurite.CreateStorage(prefix), records);
+        Assert.True((await store.ReadWatermarkAsync(Ct)).Value > before);
     }
 }

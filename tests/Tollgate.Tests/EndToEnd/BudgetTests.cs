@@ -84,7 +84,7 @@ public sealed class BudgetTests(AzuriteFixture azurite)
     {
         await using var host = await GatewayHost.StartAsync(s =>
         {
-            KeyBudget(s, 0.0001m, "soft");
+            KeyBudget(s, 0.00001m, "soft");
             s["Tollgate:Quota:OwnerBudgets:team-a:Amount"] = "100";
         });
 
@@ -94,6 +94,11 @@ public sealed class BudgetTests(AzuriteFixture azurite)
             await response.Content.ReadAsStringAsync(Ct);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("key", response.Headers.GetValues("x-tollgate-budget-exceeded").Single());
+        }
+        // "Used up" once what was spent reaches the limit: the next flush reports it (bounded wait).
+        for (var i = 0; i < 100 && !host.Logs.Lines.Any(l => l.EventId.Id == 5000); i++)
+        {
+            await Task.Delay(100, Ct);
         }
         Assert.Single(host.Logs.Lines, l => l.EventId.Id == 5000);
         Assert.Equal(4, (await host.AllUpstreamRequestsAsync()).Count);
@@ -264,5 +269,21 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task ARequestLargerThanWhatIsLeft_IsRefused_AndLoggedAsSuch_NotAsABudgetUsedUp()
+    {
+        // 100 with nothing spent: a request whose worst case is more than 100 is refused, and the budget is not used up.
+        await using var host = await GatewayHost.StartAsync(s => KeyBudget(s, 100m, "hard"));
+
+        using var refused = await host.Http.SendAsync(Chat("gpt-test", stream: false, 200_000_000), Ct);
+        Assert.Equal((HttpStatusCode)402, refused.StatusCode);
+        using var served = await host.Http.SendAsync(Chat("gpt-test", stream: false, 1000), Ct);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+
+        Assert.DoesNotContain(host.Logs.Lines, l => l.EventId.Id == 5000);
+        var line = Assert.Single(host.Logs.Lines, l => l.EventId.Id == 5005);
+        Assert.Contains("not used up", line.Message, StringComparison.Ordinal);
     }
 }

@@ -34,13 +34,12 @@ public sealed class BudgetMathTests
 
         Assert.False(decision.Result.Admitted);
         Assert.True(decision.Result.Over);
-        Assert.True(decision.Result.FirstOver);
+        // Refused, but not used up: 6 of 10 spent.
+        Assert.False(decision.Result.UsedUp);
+        Assert.False(decision.Result.FirstUsedUp);
         // Nothing more is taken, the in-flight 0.5 stays held, the unused 0.5 stays too (at most the room).
         Assert.Equal(Lease(1m), decision.Lease);
-        Assert.Equal(new AccountState(M(6m), M(4m), true), decision.Account);
-
-        var again = BudgetMath.Decide(Ten, 0.1, decision.Account, decision.Lease, Reserve(0.6m, reserved: 0.5m));
-        Assert.False(again.Result.FirstOver);
+        Assert.Equal(new AccountState(M(6m), M(4m), false), decision.Account);
     }
 
     [Fact]
@@ -59,12 +58,16 @@ public sealed class BudgetMathTests
         var soft = new Budget { Amount = 1m, Mode = BudgetMode.Soft };
         var account = new AccountState(M(0.99m), M(0m), false);
 
+        // Admitted past the limit, which is not used up until what was spent reaches it.
         var first = BudgetMath.Decide(soft, 0.1, account, default, Reserve(0.05m));
-        Assert.Equal((true, true, true), (first.Result.Admitted, first.Result.Over, first.Result.FirstOver));
+        Assert.Equal((true, true, false), (first.Result.Admitted, first.Result.Over, first.Result.FirstUsedUp));
         Assert.Equal(Lease(0.05m), first.Lease);
 
-        var second = BudgetMath.Decide(soft, 0.1, first.Account, first.Lease, Reserve(0.05m, reserved: 0.05m));
-        Assert.Equal((true, true, false), (second.Result.Admitted, second.Result.Over, second.Result.FirstOver));
+        // The request spent 0.04: 1.03 in all, used up, said once.
+        var reported = BudgetMath.Decide(soft, 0.1, first.Account, first.Lease, new BudgetMath.Local(M(0.04m), M(0m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false));
+        Assert.Equal((true, true), (reported.Result.UsedUp, reported.Result.FirstUsedUp));
+        var second = BudgetMath.Decide(soft, 0.1, reported.Account, reported.Lease, Reserve(0.05m, reserved: 0.05m));
+        Assert.Equal((true, true, true, false), (second.Result.Admitted, second.Result.Over, second.Result.UsedUp, second.Result.FirstUsedUp));
     }
 
     [Fact]
@@ -131,5 +134,22 @@ public sealed class BudgetMathTests
             new BudgetMath.Local(M(4.2m), M(0.5m), QuotaAmount.Zero, Reserve: false, ReleaseFree: false));
         Assert.Equal(Lease(0.5m, reported: 4.2m), decision.Lease);
         Assert.Equal(new AccountState(M(1.2m), M(2.5m), false), decision.Account);
+    }
+
+    [Fact]
+    public void ARequestLargerThanWhatIsLeft_IsRefused_WithoutTheBudgetBeingUsedUp_AndSpendingTheLastOfItIsUsedUp()
+    {
+        // 0.0002 of 100 spent: a request that may cost 100 does not fit in the 99.9998 left.
+        var account = new AccountState(M(0.0002m), M(0m), false);
+        var oversized = BudgetMath.Decide(new Budget { Amount = 100m }, 0.1, account, default, Reserve(100m));
+        Assert.Equal((false, true, false, false), (oversized.Result.Admitted, oversized.Result.Over, oversized.Result.UsedUp, oversized.Result.FirstUsedUp));
+        Assert.False(oversized.Account.Warned);
+
+        var spent = BudgetMath.Decide(new Budget { Amount = 100m }, 0.1, new AccountState(M(100m), M(0m), false), default, Reserve(0.01m));
+        Assert.Equal((false, true, true), (spent.Result.Admitted, spent.Result.UsedUp, spent.Result.FirstUsedUp));
+        Assert.True(spent.Account.Warned);
+
+        var tokens = BudgetMath.Decide(new Budget { Tokens = 1000 }, 0.1, new AccountState(M(0m, 1000), M(0m), false), default, Reserve(0m));
+        Assert.True(tokens.Result.UsedUp);
     }
 }
