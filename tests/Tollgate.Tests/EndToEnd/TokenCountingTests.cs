@@ -55,6 +55,18 @@ public sealed class TokenCountingTests
         Assert.DoesNotContain(host.Logs.Lines, l => l.EventId.Id == 1900);
     }
 
+    [Theory]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"a\udfffb"}]}""", true)]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"\ud83d"}]}],"x":"\udc00"}""", true)]
+    [InlineData("""{"model":"m\udfff","messages":[{"role":"user","content":"hi"}]}""", false)]
+    public void TheParser_AcceptsLoneSurrogatesInTextItForwards_AndRefusesThemOnlyInTheModelItReads(string body, bool accepted)
+    {
+        // What the gateway reads itself must be text; what it forwards is the upstream's to judge.
+        var error = Tollgate.Proxy.ChatRequestParser.TryParse(Encoding.UTF8.GetBytes(body), out _);
+        Assert.Equal(accepted, error is null);
+        Assert.True(error is null || error.Status == 400);
+    }
+
     /// <summary>Prompts of about 4 MiB that a byte-pair tokenizer finds hard, each as one message unless said otherwise.</summary>
     public static TheoryData<string> Shapes => ["one-letter", "digits", "one-cjk", "punctuation", "random-letters", "many-messages"];
 
