@@ -221,7 +221,7 @@ public sealed class ChatCompletionsHandler(
             return null;
         }
         var route = exchange.Route!;
-        var counted = tokens.CountPrompt(body.WrittenSpan, route.Primary.UpstreamModel);
+        var counted = await tokens.CountPromptAsync(body.WrittenMemory, route.Primary.UpstreamModel).ConfigureAwait(false);
         var prompt = Saturating.Ceiling(counted * (1 + _quota.PromptTokenMargin));
         // The worst case over every deployment the request may fail over to: the dearest price counts.
         var money = 0m;
@@ -526,7 +526,7 @@ public sealed class ChatCompletionsHandler(
             // Counting tokens takes longer than relaying: let the client have the end of its response first.
             await FinishResponseAsync(exchange).ConfigureAwait(false);
         }
-        settlement.Settle(record, source, tap, upstreamBody.WrittenSpan, exchange.Price);
+        await settlement.SettleAsync(record, source, tap, upstreamBody.WrittenMemory, exchange.Price).ConfigureAwait(false);
         if (exchange.ReservedTokens > 0)
         {
             limiter.Settle(exchange.Key!, exchange.ReservedTokens, record.TotalTokens);

@@ -28,6 +28,20 @@ public sealed class UsageSettlement(TokenCounter tokens)
         return UsageSource.None;
     }
 
+    /// <summary>
+    /// <see cref="Settle"/>, on the thread pool when it counts tokens in more than <see cref="TokenCounter.InlineCountBytes"/>
+    /// of text (the request body and the completion kept), so a large count never holds a thread that serves other connections.
+    /// </summary>
+    public ValueTask SettleAsync(UsageRecord record, UsageSource source, UsageTap tap, ReadOnlyMemory<byte> upstreamBody, ModelPrice? price)
+    {
+        if (source is UsageSource.Estimated or UsageSource.Partial && (long)upstreamBody.Length + tap.CompletionText.Length > TokenCounter.InlineCountBytes)
+        {
+            return new ValueTask(Task.Run(() => Settle(record, source, tap, upstreamBody.Span, price)));
+        }
+        Settle(record, source, tap, upstreamBody.Span, price);
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>Fills the record's token figures from <paramref name="source"/>, and its cost at <paramref name="price"/>.</summary>
     /// <param name="upstreamBody">The body sent upstream, whose prompt is counted when the figures are estimated.</param>
     /// <param name="price">The price in effect; null when the request never got that far or is served unpriced.</param>

@@ -7,7 +7,9 @@ namespace Tollgate.Usage;
 /// <summary>
 /// The text of a chat-completion request that a model reads as prompt: message contents (plain or text parts),
 /// names, tool-call names and arguments, and the tool and function definitions (as their JSON). Read from the
-/// already validated body, only when tokens must be counted by the gateway.
+/// already validated body, only when tokens must be counted by the gateway. Never throws: a string whose escapes
+/// spell no text (a lone UTF-16 surrogate such as <c>\udfff</c>, which JSON's grammar allows) is appended as it is
+/// written, escapes included, and a name spelled that way matches nothing.
 /// </summary>
 internal static class PromptText
 {
@@ -24,12 +26,12 @@ internal static class PromptText
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("messages"u8))
+                if (Is(ref reader, "messages"u8))
                 {
                     reader.Read();
                     messages = ReadMessages(ref reader, body, text);
                 }
-                else if (reader.ValueTextEquals("tools"u8) || reader.ValueTextEquals("functions"u8))
+                else if (Is(ref reader, "tools"u8) || Is(ref reader, "functions"u8))
                 {
                     reader.Read();
                     AppendRaw(ref reader, body, text);
@@ -44,6 +46,10 @@ internal static class PromptText
         catch (JsonException)
         {
             // The body was validated before it was forwarded; a body that is not JSON counts what was read.
+        }
+        catch (InvalidOperationException)
+        {
+            // Likewise for a value the reader cannot give (the names and strings that can throw are handled below).
         }
         return messages;
     }
@@ -66,17 +72,17 @@ internal static class PromptText
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("reasoning_content"u8) || reader.ValueTextEquals("refusal"u8))
+                if (Is(ref reader, "content"u8) || Is(ref reader, "reasoning_content"u8) || Is(ref reader, "refusal"u8))
                 {
                     reader.Read();
                     AppendContent(ref reader, text);
                 }
-                else if (reader.ValueTextEquals("name"u8))
+                else if (Is(ref reader, "name"u8))
                 {
                     reader.Read();
                     AppendString(ref reader, text);
                 }
-                else if (reader.ValueTextEquals("tool_calls"u8) || reader.ValueTextEquals("function_call"u8))
+                else if (Is(ref reader, "tool_calls"u8) || Is(ref reader, "function_call"u8))
                 {
                     reader.Read();
                     AppendRaw(ref reader, body, text);
@@ -107,11 +113,28 @@ internal static class PromptText
         var depth = reader.CurrentDepth;
         while (reader.Read() && !(reader.TokenType == JsonTokenType.EndArray && reader.CurrentDepth == depth))
         {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("text"u8))
+            if (reader.TokenType == JsonTokenType.PropertyName && Is(ref reader, "text"u8))
             {
                 reader.Read();
                 AppendString(ref reader, text);
             }
+        }
+    }
+
+    /// <summary>True when the current property name is <paramref name="name"/>; false for a name whose escapes spell no text.</summary>
+    private static bool Is(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return reader.ValueSpan.SequenceEqual(name);
+        }
+        try
+        {
+            return reader.ValueTextEquals(name);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 
@@ -122,9 +145,26 @@ internal static class PromptText
             reader.Skip();
             return;
         }
-        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        var span = text.GetSpan(length + 1);
-        var written = reader.CopyString(span);
+        // The reader runs over one contiguous span: the value is ValueSpan. Unescaped text is never longer than escaped.
+        var raw = reader.ValueSpan;
+        var span = text.GetSpan(Encoding.UTF8.GetMaxCharCount(raw.Length) + 1);
+        int written;
+        if (!reader.ValueIsEscaped)
+        {
+            written = Encoding.UTF8.GetChars(raw, span);
+        }
+        else
+        {
+            try
+            {
+                written = reader.CopyString(span);
+            }
+            catch (InvalidOperationException)
+            {
+                // An escape that spells no text (a lone surrogate): counted as written.
+                written = Encoding.UTF8.GetChars(raw, span);
+            }
+        }
         span[written] = '\n';
         text.Advance(written + 1);
     }

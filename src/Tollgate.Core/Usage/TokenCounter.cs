@@ -11,11 +11,34 @@ namespace Tollgate.Usage;
 /// no usage: the prompt from the request body, the completion from the text the gateway relayed. Each encoding
 /// is loaded once, on first use (the vocabularies ship in the Data.O200kBase / Data.Cl100kBase packages).
 /// </summary>
+/// <remarks>
+/// Client text is hostile: tiktoken's byte-pair merge costs about the square of a pre-token's length, so one long
+/// run of a single character would hold a thread for minutes. The text is therefore handed to the tokenizer in
+/// pieces (<see cref="TokenPieces"/>): cut where the encoding's own pre-tokenizer cuts, and inside a run of more
+/// than <see cref="TokenPieces.MaxRunChars"/> characters with no such place, cut hard. Counting costs time linear
+/// in the text, and ordinary text counts exactly as one call to the tokenizer would. Past
+/// <see cref="MaxExactChars"/> characters the count is sampled (<see cref="Count"/>), so its cost is capped too.
+/// </remarks>
 public sealed class TokenCounter
 {
     /// <summary>OpenAI's chat format: every message costs three tokens beyond its text, and the reply is primed with three more.</summary>
     public const int TokensPerMessage = 3;
     public const int ReplyPriming = 3;
+
+    /// <summary>Texts up to this many characters are counted exactly; longer ones are sampled.</summary>
+    public const int MaxExactChars = 1024 * 1024;
+
+    /// <summary>Windows counted exactly in a longer text, evenly spaced from its start; together they are <see cref="MaxExactChars"/> long.</summary>
+    public const int SampleWindows = 16;
+
+    /// <summary>The fewest tokens a sampled text is taken to hold per UTF-8 byte, inverted: a quarter of its bytes.</summary>
+    public const int MinTokensBytesDivisor = 4;
+
+    /// <summary>
+    /// Request bodies larger than this are counted on the thread pool, not on the thread that serves the request
+    /// (on the standalone host, a socket thread that serves other connections too). Smaller ones count inline.
+    /// </summary>
+    public const int InlineCountBytes = 32 * 1024;
 
     private static readonly ConcurrentDictionary<string, Lazy<Tokenizer>> Loaded = new(StringComparer.Ordinal);
 
@@ -47,6 +70,15 @@ public sealed class TokenCounter
         }
         return encoding;
     }
+
+    /// <summary>
+    /// <see cref="CountPrompt"/> off the caller's thread when the body is larger than <see cref="InlineCountBytes"/>;
+    /// <paramref name="requestBody"/> must stay unchanged until the task completes.
+    /// </summary>
+    public ValueTask<long> CountPromptAsync(ReadOnlyMemory<byte> requestBody, string model) =>
+        requestBody.Length <= InlineCountBytes
+            ? ValueTask.FromResult(CountPrompt(requestBody.Span, model))
+            : new ValueTask<long>(Task.Run(() => CountPrompt(requestBody.Span, model)));
 
     /// <summary>Prompt tokens of a chat-completion body: message texts and tool definitions, plus the chat format's overhead.</summary>
     public long CountPrompt(ReadOnlySpan<byte> requestBody, string model)
@@ -91,8 +123,47 @@ public sealed class TokenCounter
         }
     }
 
-    public long Count(ReadOnlySpan<char> text, string model) =>
-        text.IsEmpty ? 0 : TokenizerFor(EncodingFor(model)).CountTokens(text);
+    /// <summary>
+    /// Tokens of <paramref name="text"/>. Up to <see cref="MaxExactChars"/> characters, exact (as the tokenizer counts
+    /// the pieces). Longer texts are sampled: <see cref="SampleWindows"/> evenly spaced windows, together
+    /// <see cref="MaxExactChars"/> long, are counted exactly and their rate is scaled to the whole length, but never to
+    /// fewer than a quarter of the text's UTF-8 bytes (so cheap text in the windows cannot hide dense text between them).
+    /// </summary>
+    public long Count(ReadOnlySpan<char> text, string model)
+    {
+        if (text.IsEmpty)
+        {
+            return 0;
+        }
+        var tokenizer = TokenizerFor(EncodingFor(model));
+        if (text.Length <= MaxExactChars)
+        {
+            return CountExactly(tokenizer, text);
+        }
+        const int window = MaxExactChars / SampleWindows;
+        long sampledTokens = 0, sampledChars = 0;
+        for (var i = 0; i < SampleWindows; i++)
+        {
+            var start = TokenPieces.AlignStart(text, (int)((long)text.Length * i / SampleWindows));
+            var end = TokenPieces.AlignStart(text, Math.Min(text.Length, start + window));
+            sampledTokens += CountExactly(tokenizer, text[start..end]);
+            sampledChars += end - start;
+        }
+        var scaled = (long)Math.Ceiling((double)sampledTokens * text.Length / Math.Max(1, sampledChars));
+        var floor = (Encoding.UTF8.GetByteCount(text) + MinTokensBytesDivisor - 1) / MinTokensBytesDivisor;
+        return Math.Max(scaled, floor);
+    }
+
+    private static long CountExactly(Tokenizer tokenizer, ReadOnlySpan<char> text)
+    {
+        long tokens = 0;
+        var pieces = new TokenPieces(text);
+        while (pieces.MoveNext(out var piece))
+        {
+            tokens += tokenizer.CountTokens(piece);
+        }
+        return tokens;
+    }
 
     private static Tokenizer TokenizerFor(string encoding) =>
         Loaded.GetOrAdd(encoding, static name => new Lazy<Tokenizer>(() => TiktokenTokenizer.CreateForEncoding(name))).Value;
