@@ -33,10 +33,20 @@ public static class RequestIdHeader
     public static RequestDelegate Around(RequestDelegate handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return context =>
+        return new Wrapped(handler).InvokeAsync;
+    }
+
+    /// <summary>The handler <see cref="Around"/> wrapped, or <paramref name="handler"/> itself: what an endpoint really runs.</summary>
+    public static RequestDelegate Unwrap(RequestDelegate handler) => handler.Target is Wrapped wrapped ? wrapped.Handler : handler;
+
+    private sealed class Wrapped(RequestDelegate handler)
+    {
+        public RequestDelegate Handler { get; } = handler;
+
+        public Task InvokeAsync(HttpContext context)
         {
             Ensure(context.Response);
-            return handler(context);
-        };
+            return Handler(context);
+        }
     }
 }
