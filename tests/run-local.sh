@@ -2,7 +2,8 @@
 # Runs Tollgate locally, end to end: Azurite (Table Storage for keys and usage), the mock upstream, the
 # standalone Tollgate host with the dev key and dev admin key from
 # src/Tollgate.Server/appsettings.Development.json, then a plain and a streaming curl through it, the
-# usage records they left (with their cost) and the key's own usage this month (/v1/usage). It keeps running until Ctrl-C.
+# usage records they left (with their cost) and the key's own usage this month (/v1/usage). It keeps running until Ctrl-C
+# or SIGTERM, then stops Tollgate (waiting for its last flush), the mock and Azurite, in that order.
 #   --smoke   exit after the curls, failing if any did not work (CI runs this)
 # Ports: TOLLGATE_PORT (default 8080), MOCK_PORT (8081), AZURITE_PORT (10002); --smoke picks free ones.
 set -euo pipefail
@@ -33,9 +34,24 @@ echo "== Building (Release)"
 dotnet build src/Tollgate.Server/Tollgate.Server.csproj -c Release -nologo -v quiet
 dotnet build tests/Tollgate.MockUpstream/Tollgate.MockUpstream.csproj -c Release -nologo -v quiet
 
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+# Children are stopped on Ctrl-C, SIGTERM or exit, one at a time and in this order: Tollgate first, waited for
+# (it flushes budgets and the usage ledger to Azurite as it stops), then the mock, then Azurite.
+azurite_pid="" mock_pid="" tollgate_pid=""
+stop() { # stop PID: SIGTERM (background jobs ignore SIGINT), then wait up to 30 s for it to exit, then SIGKILL
+  local pid=$1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  trap - EXIT INT TERM
+  stop "$tollgate_pid"; stop "$mock_pid"; stop "$azurite_pid"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
 
 azurite_data="$logs/azurite"
 $smoke && rm -rf "$azurite_data"
@@ -43,7 +59,7 @@ mkdir -p "$azurite_data"
 echo "== Starting Azurite (Table service) on 127.0.0.1:$azurite_port (data: tests/.local-run/azurite)"
 node tests/azurite/node_modules/azurite/dist/src/table/main.js --tableHost 127.0.0.1 --tablePort "$azurite_port" \
   --location "$azurite_data" --disableTelemetry --skipApiVersionCheck --silent >"$logs/azurite.log" 2>&1 &
-pids+=($!)
+azurite_pid=$!
 # Tollgate reads stored prices and owner budgets as it starts: let Azurite accept connections first (up to 15 s).
 for _ in $(seq 1 150); do
   (exec 3<>"/dev/tcp/127.0.0.1/$azurite_port") 2>/dev/null && break
@@ -53,7 +69,7 @@ done
 echo "== Starting the mock upstream on 127.0.0.1:$mock_port"
 (cd tests/Tollgate.MockUpstream/bin/Release/net10.0 && exec dotnet Tollgate.MockUpstream.dll \
   --urls "http://127.0.0.1:$mock_port" --Mock:DelayMs 30) >"$logs/mock.log" 2>&1 &
-pids+=($!)
+mock_pid=$!
 
 echo "== Starting Tollgate on 127.0.0.1:$port (logs: tests/.local-run/tollgate.log)"
 (cd src/Tollgate.Server/bin/Release/net10.0 && ASPNETCORE_ENVIRONMENT=Development exec dotnet Tollgate.Server.dll \
@@ -61,7 +77,7 @@ echo "== Starting Tollgate on 127.0.0.1:$port (logs: tests/.local-run/tollgate.l
   --Tollgate:Upstreams:mock:BaseUrl "http://127.0.0.1:$mock_port" \
   --Tollgate:Upstreams:mock-envelope:BaseUrl "http://127.0.0.1:$mock_port" \
   --Tollgate:Storage:ConnectionString "$storage") >"$logs/tollgate.log" 2>&1 &
-pids+=($!)
+tollgate_pid=$!
 
 for _ in $(seq 1 120); do
   if curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && curl -sf "http://127.0.0.1:$mock_port/healthz" >/dev/null; then break; fi
@@ -125,6 +141,6 @@ if $smoke; then
 fi
 
 echo
-echo "Tollgate is running at http://127.0.0.1:$port (OpenAI base URL http://127.0.0.1:$port/v1). Ctrl-C stops everything."
+echo "Tollgate is running at http://127.0.0.1:$port (OpenAI base URL http://127.0.0.1:$port/v1). Ctrl-C (or SIGTERM) stops everything."
 echo "Admin API: curl -H 'Authorization: Bearer $admin_key' http://127.0.0.1:$port/manage/keys"
 wait

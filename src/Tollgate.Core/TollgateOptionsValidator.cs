@@ -128,6 +128,14 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             {
                 failures.Add($"{path}:Key must be at most {Keys.KeyHash.MaxKeyLength} characters without spaces.");
             }
+            if (key.Owner is not null && !Keys.KeyValidation.IsValidOwner(key.Owner))
+            {
+                failures.Add($"{path}:Owner must be {Keys.KeyValidation.OwnerRule}.");
+            }
+            foreach (var model in key.Models.Where(m => !names.Contains(m)))
+            {
+                failures.Add($"{path}:Models: '{model}' is not a model any upstream or route serves (nor an alias).");
+            }
             if (key.RequestsPerMinute is <= 0 or > Quota.KeyRateLimiter.MaxPerMinute || key.TokensPerMinute is <= 0 or > Quota.KeyRateLimiter.MaxPerMinute
                 || key.MonthlyBudgetUsd is < 0 or > Quota.Budget.MaxLimit)
             {

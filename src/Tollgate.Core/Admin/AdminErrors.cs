@@ -29,6 +29,7 @@ internal static class AdminErrors
         KeyAdministrationError.TooManyActiveKeys => Invalid(409, "too_many_active_keys", e.Message),
         KeyAdministrationError.InvalidName => Invalid(400, "invalid_name", e.Message),
         KeyAdministrationError.InvalidOwner => Invalid(400, "invalid_owner", e.Message),
+        KeyAdministrationError.InvalidExpiry => Invalid(400, "invalid_expiry", e.Message) with { Param = "expires_at" },
         KeyAdministrationError.InvalidLimit => Invalid(422, "invalid_limit", e.Message),
         _ => ApiErrors.Internal,
     };
@@ -42,14 +43,23 @@ internal static class AdminErrors
 
     public static ApiError UnknownField(string field) => Invalid(400, "unknown_field", $"'{ApiErrors.Truncate(field, 64)}' cannot be changed.");
 
-    public static ApiError InvalidTime(string parameter) => Invalid(400, "invalid_time", $"'{parameter}' must be an ISO 8601 time.");
+    public static ApiError InvalidTime(string parameter) =>
+        Invalid(400, "invalid_time", $"'{parameter}' must be an ISO 8601 time from {AdminRequest.Earliest:yyyy-MM-dd} to {AdminRequest.Latest.AddDays(-1):yyyy-MM-dd}.") with { Param = parameter };
+
+    /// <summary>A body that is not declared as JSON: the same code as the chat endpoint's, with the status for it.</summary>
+    public static readonly ApiError UnsupportedContentType = ApiErrors.UnsupportedContentType with { Status = 415 };
+
+    /// <summary>A model no route serves, in <paramref name="param"/> (<c>models</c>, <c>model</c>).</summary>
+    public static ApiError UnservedModel(string model, string param) =>
+        Invalid(400, "model_not_served", $"'{ApiErrors.Truncate(model, 64)}' in '{param}' is not a model this gateway serves (Tollgate:Upstreams:*:Models, Tollgate:Routes and their aliases).") with { Param = param };
 
     public static ApiError InvalidRange(TimeSpan maxRange) =>
         Invalid(422, "invalid_range", $"'to' must be after 'from' and at most {maxRange.TotalDays} days later.");
 
     public static ApiError InvalidPeriod() => Invalid(400, "invalid_period", "'period' must be hour, day or month.");
 
-    public static ApiError InvalidMonth() => Invalid(400, "invalid_month", "'month' must be a calendar month as yyyy-MM, e.g. 2026-11.");
+    public static ApiError InvalidMonth() =>
+        Invalid(400, "invalid_month", $"'month' must be a calendar month as yyyy-MM from {AdminRequest.Earliest:yyyy-MM} to {AdminRequest.Latest.AddDays(-1):yyyy-MM}, e.g. 2026-11.") with { Param = "month" };
 
     public static ApiError InvalidPrice(string problem) => Invalid(422, "invalid_price", problem);
 

@@ -40,6 +40,10 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         {
             budget = Budget.Monthly(monthly);
         }
+        if (AdminChecks.FirstUnservedModel(services, request.Models) is { } unserved)
+        {
+            return AdminErrors.UnservedModel(unserved, "models");
+        }
         var created = await store.CreateAsync(new NewKey(request.Name ?? "", request.Owner ?? "", request.Models,
             request.RequestsPerMinute, request.TokensPerMinute, budget, request.ExpiresAt), ct).ConfigureAwait(false);
         LogKeyChanged(logger, AdminId(context), "created", created.Key.Id, Diagnostics.LogValue.Safe(created.Key.Owner));
@@ -75,6 +79,10 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         {
             return error;
         }
+        if (AdminChecks.FirstUnservedModel(services, changes.Models) is { } unserved)
+        {
+            return AdminErrors.UnservedModel(unserved, "models");
+        }
         var key = await store.UpdateAsync(AdminRequest.RouteId(context), changes, ct).ConfigureAwait(false);
         return await ChangedAsync(context, key, "updated").ConfigureAwait(false);
     });
@@ -87,9 +95,9 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
 
     public Task KeyUsageAsync(HttpContext context) => RunAsync(context, async (store, ct) =>
     {
-        // Any key id: keys from configuration have usage too, though they are not in the keys table.
+        // Keys from configuration have usage too, though they are not in the keys table; an unknown key is a 404.
         var id = AdminRequest.RouteId(context);
-        if (!KeyValidation.IsValidId(id))
+        if (!await AdminChecks.KeyExistsAsync(services, id, ct).ConfigureAwait(false))
         {
             return AdminErrors.KeyNotFound(id);
         }

@@ -11,12 +11,26 @@ internal static class AdminRequest
 {
     private const int DefaultPageSize = 100;
 
+    /// <summary>
+    /// The times the admin API takes (from, to, at, effective_from, months): from <see cref="Earliest"/> up to, not
+    /// including, <see cref="Latest"/>. Periods and ranges computed from them then stay within what a date can be.
+    /// </summary>
+    public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), Latest = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static string RouteId(HttpContext context) => context.Request.RouteValues["id"] as string ?? "";
+
+    /// <summary>The owner named in the route, as a key's owner may be (otherwise a 400 through the pipeline).</summary>
+    public static string RouteOwner(HttpContext context)
+    {
+        var owner = context.Request.RouteValues["owner"] as string ?? "";
+        Keys.KeyValidation.ValidateOwner(owner);
+        return owner;
+    }
 
     public static int PageSize(HttpContext context) =>
         int.TryParse(context.Request.Query["page_size"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? Math.Clamp(size, 1, 1000) : DefaultPageSize;
 
-    /// <summary>An optional ISO 8601 time: absent is fine (null), present must parse.</summary>
+    /// <summary>An optional ISO 8601 time: absent is fine (null), present must parse and be from <see cref="Earliest"/> to <see cref="Latest"/>.</summary>
     public static bool TryParseTime(string? value, out DateTimeOffset? parsed)
     {
         parsed = null;
@@ -24,7 +38,8 @@ internal static class AdminRequest
         {
             return true;
         }
-        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time) ||
+            time < Earliest || time >= Latest)
         {
             return false;
         }
@@ -32,8 +47,30 @@ internal static class AdminRequest
         return true;
     }
 
+    /// <summary>An optional calendar month as <c>yyyy-MM</c>: absent is fine (null), present must parse and be from <see cref="Earliest"/> to <see cref="Latest"/>.</summary>
+    public static bool TryParseMonth(string? value, out DateTimeOffset? start)
+    {
+        start = null;
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+        if (!DateTime.TryParseExact(value, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var month) ||
+            month < Earliest.UtcDateTime || month >= Latest.UtcDateTime)
+        {
+            return false;
+        }
+        start = new DateTimeOffset(month, TimeSpan.Zero);
+        return true;
+    }
+
+    /// <summary>The body as <typeparamref name="T"/>; a body declared as something else than JSON is refused (415), one without a Content-Type is read as JSON.</summary>
     public static async Task<(T? Value, ApiError? Error)> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
+        if (!Proxy.RequestBodyReader.IsJsonContentType(context.Request.ContentType))
+        {
+            return (default, AdminErrors.UnsupportedContentType);
+        }
         try
         {
             var value = await JsonSerializer.DeserializeAsync(context.Request.Body, type, cancellationToken).ConfigureAwait(false);

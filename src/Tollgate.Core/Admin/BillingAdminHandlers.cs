@@ -45,6 +45,10 @@ public sealed partial class BillingAdminHandlers(
         {
             return AdminErrors.InvalidPrice("input_per_million and output_per_million are required.");
         }
+        if (request.Model is { Length: > 0 } model && AdminChecks.FirstUnservedModel(services, [model]) is { } unserved)
+        {
+            return AdminErrors.UnservedModel(unserved, "model");
+        }
         var now = time.GetUtcNow();
         var price = new ModelPrice
         {
@@ -148,7 +152,10 @@ public sealed partial class BillingAdminHandlers(
         {
             return AdminErrors.InvalidRange(limit);
         }
-        var id = RouteValue(context, scope);
+        if (await RouteSubjectAsync(context, scope, ct).ConfigureAwait(false) is not { } id)
+        {
+            return AdminErrors.KeyNotFound(AdminRequest.RouteId(context));
+        }
         var store = services.GetRequiredService<RollupStore>();
         var rollups = await store.ReadAsync(scope, id, kind.Value, start, end, ct).ConfigureAwait(false);
         var (asOf, _) = await store.ReadWatermarkAsync(ct).ConfigureAwait(false);
@@ -160,16 +167,15 @@ public sealed partial class BillingAdminHandlers(
     private Task StatementAsync(HttpContext context, RollupScope scope) => WithStorageAsync(context, async ct =>
     {
         var query = context.Request.Query;
-        var month = BillingPeriod.Of(PeriodKind.Month, time.GetUtcNow());
-        if (query["month"].FirstOrDefault() is { Length: > 0 } text)
+        if (!AdminRequest.TryParseMonth(query["month"].FirstOrDefault(), out var start))
         {
-            if (!DateTime.TryParseExact(text, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var start))
-            {
-                return AdminErrors.InvalidMonth();
-            }
-            month = BillingPeriod.Of(PeriodKind.Month, new DateTimeOffset(start, TimeSpan.Zero));
+            return AdminErrors.InvalidMonth();
         }
-        var id = RouteValue(context, scope);
+        var month = BillingPeriod.Of(PeriodKind.Month, start ?? time.GetUtcNow());
+        if (await RouteSubjectAsync(context, scope, ct).ConfigureAwait(false) is not { } id)
+        {
+            return AdminErrors.KeyNotFound(AdminRequest.RouteId(context));
+        }
         var store = services.GetRequiredService<RollupStore>();
         var rollup = await store.GetAsync(scope, id, month, ct).ConfigureAwait(false);
         var (asOf, _) = await store.ReadWatermarkAsync(ct).ConfigureAwait(false);
@@ -199,8 +205,19 @@ public sealed partial class BillingAdminHandlers(
             ? Task.FromResult<ApiError?>(AdminErrors.StorageNotConfigured)
             : action(ct));
 
-    private static string RouteValue(HttpContext context, RollupScope scope) =>
-        context.Request.RouteValues[scope == RollupScope.Key ? "id" : "owner"] as string ?? "";
+    /// <summary>
+    /// The key id or owner in the route: null for a key that does not exist (404, as for <c>GET /manage/keys/{id}</c>);
+    /// an owner no key could have is refused (400 through the pipeline).
+    /// </summary>
+    private async Task<string?> RouteSubjectAsync(HttpContext context, RollupScope scope, CancellationToken cancellationToken)
+    {
+        if (scope == RollupScope.Owner)
+        {
+            return AdminRequest.RouteOwner(context);
+        }
+        var id = AdminRequest.RouteId(context);
+        return await AdminChecks.KeyExistsAsync(services, id, cancellationToken).ConfigureAwait(false) ? id : null;
+    }
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Admin {AdminId} set price {Version}")]
     private static partial void LogPriceSet(ILogger logger, string adminId, string version);

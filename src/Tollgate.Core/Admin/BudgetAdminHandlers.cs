@@ -27,7 +27,7 @@ public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator
     /// <summary><c>GET /manage/owners/{owner}/budget</c>: the owner's budget in force, or 404.</summary>
     public Task GetAsync(HttpContext context) => AdminPipeline.RunAsync(context, authenticator, async ct =>
     {
-        var owner = RouteOwner(context);
+        var owner = AdminRequest.RouteOwner(context);
         await budgets.RefreshAsync(ct).ConfigureAwait(false);
         if (Find(owner) is not { } found)
         {
@@ -41,7 +41,7 @@ public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator
     /// <summary><c>PUT /manage/owners/{owner}/budget</c>: stores the owner's budget (the body is the budget object), replacing any.</summary>
     public Task SetAsync(HttpContext context) => WithStorageAsync(context, async ct =>
     {
-        var owner = RouteOwner(context);
+        var owner = AdminRequest.RouteOwner(context);
         var (body, error) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.JsonElement, ct).ConfigureAwait(false);
         if (error is not null || !BudgetParser.TryParse(body, "", out var budget, out error))
         {
@@ -58,7 +58,7 @@ public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator
     /// <summary><c>DELETE /manage/owners/{owner}/budget</c>: removes the owner's stored budget (configuration's, if any, applies again).</summary>
     public Task DeleteAsync(HttpContext context) => WithStorageAsync(context, async ct =>
     {
-        var owner = RouteOwner(context);
+        var owner = AdminRequest.RouteOwner(context);
         // Whether one is stored is read first: deleting a row that is not there succeeds in Table Storage.
         await budgets.RefreshAsync(ct).ConfigureAwait(false);
         if (!budgets.All().Any(b => b.Stored && b.Owner == owner) || !await budgets.DeleteAsync(owner, ct).ConfigureAwait(false))
@@ -75,14 +75,6 @@ public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator
 
     private (string Owner, Budget Budget, bool Stored)? Find(string owner) =>
         InForce().Where(b => b.Owner == owner).Select(b => ((string Owner, Budget Budget, bool Stored)?)b).FirstOrDefault();
-
-    /// <summary>The owner named in the route, as a key's owner may be (otherwise a 400 through the pipeline).</summary>
-    private static string RouteOwner(HttpContext context)
-    {
-        var owner = context.Request.RouteValues["owner"] as string ?? "";
-        KeyValidation.ValidateOwner(owner);
-        return owner;
-    }
 
     /// <summary>Stored owner budgets live in Table Storage.</summary>
     private Task WithStorageAsync(HttpContext context, Func<CancellationToken, Task<ApiError?>> action) =>

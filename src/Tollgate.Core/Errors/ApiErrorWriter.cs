@@ -27,9 +27,13 @@ public static class ApiErrorWriter
         writer.WriteEndObject();
     }
 
-    /// <summary>Writes the error as the whole response. Only valid before anything else was sent.</summary>
+    /// <summary>
+    /// Writes the error as the whole response, with its <c>x-request-id</c> (the one the host set, or a new one).
+    /// Only valid before anything else was sent.
+    /// </summary>
     public static Task WriteAsync(HttpResponse response, ApiError error)
     {
+        Hosting.RequestIdHeader.Ensure(response);
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
         if (error.RetryAfterSeconds is { } retry)

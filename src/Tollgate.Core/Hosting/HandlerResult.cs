@@ -11,7 +11,8 @@ namespace Tollgate.Hosting;
 /// Handlers read route parameters from <see cref="HttpRequest.RouteValues"/> (<c>/manage/keys/{id}</c>), as the
 /// standalone host's routing fills them in. A function passes the values its trigger bound (<c>string id</c>), and
 /// they are set on the request before the handler runs, so the handler sees the same values in both hosts whether
-/// or not the Functions worker routed the request itself.
+/// or not the Functions worker routed the request itself. The response gets its <c>x-request-id</c>
+/// (<see cref="RequestIdHeader"/>) before the handler runs, as in the standalone host.
 /// </remarks>
 public sealed class HandlerResult : IActionResult
 {
@@ -39,6 +40,7 @@ public sealed class HandlerResult : IActionResult
                 values[name] = value;
             }
         }
+        RequestIdHeader.Ensure(context.HttpContext.Response);
         return _handler(context.HttpContext);
     }
 }

@@ -15,8 +15,11 @@ public enum KeyAdministrationError
     /// <summary>The name is empty, too long or has control characters.</summary>
     InvalidName,
 
-    /// <summary>The owner is empty, too long or has control characters.</summary>
+    /// <summary>The owner is empty, too long, has control characters, or cannot be named in a path (<see cref="KeyValidation.IsValidOwner"/>).</summary>
     InvalidOwner,
+
+    /// <summary>The expiry is not in the future.</summary>
+    InvalidExpiry,
 
     /// <summary>A rate limit is not positive, or the budget is negative.</summary>
     InvalidLimit,

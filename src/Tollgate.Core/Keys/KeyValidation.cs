@@ -18,14 +18,34 @@ internal static class KeyValidation
         }
     }
 
-    /// <summary>1 to 128 printable characters: what a key's owner may be.</summary>
-    public static bool IsValidOwner(string owner) => IsValidText(owner);
+    /// <summary>What an owner may be, said the way errors and start-up failures say it.</summary>
+    public static readonly string OwnerRule =
+        $"1 to {MaxTextLength} printable characters without '/', '\\' or '%', and not '.' or '..' (an owner is named in /manage/owners/{{owner}} paths)";
+
+    /// <summary>
+    /// What a key's owner may be: 1 to 128 printable characters that every <c>/manage/owners/{owner}</c> route can
+    /// be given, percent-encoded (spaces and non-ASCII are fine). Not '/' (routing keeps <c>%2F</c> encoded, so the
+    /// route would see another name), not '%' (the route value <c>team%2Fx</c> is then always an encoded '/', refused,
+    /// never another owner's name), not '\' (some proxies read it as '/'), and not '.' or '..' (removed from paths as
+    /// dot segments).
+    /// </summary>
+    public static bool IsValidOwner(string owner) =>
+        IsValidText(owner) && owner.AsSpan().IndexOfAny('/', '\\', '%') < 0 && owner is not ("." or "..");
 
     public static void ValidateOwner(string owner)
     {
         if (!IsValidOwner(owner))
         {
-            throw new KeyAdministrationException(KeyAdministrationError.InvalidOwner, $"'owner' must be 1 to {MaxTextLength} printable characters.");
+            throw new KeyAdministrationException(KeyAdministrationError.InvalidOwner, $"'owner' must be {OwnerRule}.");
+        }
+    }
+
+    /// <summary>A key cannot be created, or changed, to have expired already.</summary>
+    public static void ValidateExpiry(DateTimeOffset? expiresAt, DateTimeOffset now)
+    {
+        if (expiresAt <= now)
+        {
+            throw new KeyAdministrationException(KeyAdministrationError.InvalidExpiry, "'expires_at' must be in the future (send null to remove an expiry).");
         }
     }
 

@@ -22,6 +22,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
         KeyValidation.ValidateName(request.Name);
         KeyValidation.ValidateOwner(request.Owner);
         KeyValidation.ValidateLimits(request.RequestsPerMinute, request.TokensPerMinute, request.Budget);
+        KeyValidation.ValidateExpiry(request.ExpiresAt, time.GetUtcNow());
         await table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await EnsureOwnerHasRoomAsync(request.Owner, cancellationToken).ConfigureAwait(false);
 
@@ -83,6 +84,7 @@ public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, Time
             KeyValidation.ValidateName(changes.Name);
         }
         KeyValidation.ValidateLimits(changes.RequestsPerMinute, changes.TokensPerMinute, changes.Budget);
+        KeyValidation.ValidateExpiry(changes.ExpiresAt, time.GetUtcNow());
         return ModifyAsync(id, changes.ApplyTo, cancellationToken);
     }
 

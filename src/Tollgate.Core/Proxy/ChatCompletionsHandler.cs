@@ -50,9 +50,9 @@ public sealed class ChatCompletionsHandler(
 
     public async Task HandleAsync(HttpContext context)
     {
-        var record = new UsageRecord { RequestId = RequestId.New(), StartedAt = time.GetUtcNow() };
+        // The id the host put on the response (x-request-id), so the header and the usage record agree.
+        var record = new UsageRecord { RequestId = Hosting.RequestIdHeader.Ensure(context.Response), StartedAt = time.GetUtcNow() };
         var started = time.GetTimestamp();
-        context.Response.Headers["x-request-id"] = record.RequestId;
         // A span per request for OpenTelemetry listeners; null (and free) when nobody listens.
         using var activity = TollgateMetrics.ActivitySource.StartActivity("tollgate.chat_completions", System.Diagnostics.ActivityKind.Server);
         activity?.SetTag("tollgate.request_id", record.RequestId);

@@ -61,6 +61,10 @@ public sealed class QuotaOptions
         }
         foreach (var (owner, budget) in OwnerBudgets)
         {
+            if (!Keys.KeyValidation.IsValidOwner(owner))
+            {
+                return $"{Section}:OwnerBudgets: the owner '{owner}' must be {Keys.KeyValidation.OwnerRule}.";
+            }
             if (budget.Problem() is { } problem)
             {
                 return $"{Section}:OwnerBudgets:{owner}: {problem}";

@@ -43,6 +43,9 @@ public sealed class TollgateOptionsValidatorTests
     [InlineData("Tollgate:Keys:0:Id", "", "Tollgate:Keys:0:Id")]
     [InlineData("Tollgate:MaxRequestBodyBytes", "10", "Tollgate:MaxRequestBodyBytes")]
     [InlineData("Tollgate:StreamIdleTimeout", "00:00:00", "Tollgate:StreamIdleTimeout")]
+    [InlineData("Tollgate:Keys:0:Owner", "team/x", "Tollgate:Keys:0:Owner must be 1 to 128 printable characters without '/'")]
+    [InlineData("Tollgate:Keys:0:Owner", "50%", "Tollgate:Keys:0:Owner")]
+    [InlineData("Tollgate:Keys:0:Models:0", "not-served", "Tollgate:Keys:0:Models: 'not-served'")]
     public void BadSetting_FailsNamingItsPath(string key, string value, string path)
     {
         var settings = ValidSettings();
@@ -50,6 +53,20 @@ public sealed class TollgateOptionsValidatorTests
         var error = Validate(settings);
         Assert.NotNull(error);
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("team/x")]
+    [InlineData("back\\slash")]
+    [InlineData("..")]
+    public void AnOwnerBudgetInConfiguration_ForAnOwnerNoRouteCanName_StopsStartUp(string owner)
+    {
+        var settings = ValidSettings();
+        settings[$"Tollgate:Quota:OwnerBudgets:{owner}:Amount"] = "10";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        using var provider = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
+        var error = Assert.ThrowsAny<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Tollgate.Quota.QuotaOptions>>().Value);
+        Assert.Contains($"Tollgate:Quota:OwnerBudgets: the owner '{owner}' must be 1 to 128 printable characters without '/'", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
