@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, and end-to-end tests against real Kestrel on loopback with the mock
-# upstream, Azurite as the Table service and the official OpenAI .NET SDK. Installs what it needs
-# (Azurite from npm with the committed lockfile, NuGet packages).
+# upstream, Azurite as the Table service and the official OpenAI .NET and Node SDKs. Installs what it
+# needs (every tests/*/package-lock.json with npm ci: Azurite, the OpenAI Node SDK; NuGet packages).
 # Usage: bash tests/run-tests.sh [extra dotnet test arguments, e.g. --filter Name~Stream]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-echo "== Installing Azurite (npm ci, tests/azurite/package-lock.json)"
-npm ci --prefix tests/azurite --no-audit --no-fund --loglevel=error
+for lockfile in tests/*/package-lock.json; do
+  echo "== Installing $(dirname "$lockfile") (npm ci, $lockfile)"
+  npm ci --prefix "$(dirname "$lockfile")" --no-audit --no-fund --loglevel=error
+done
 
 echo "== Building the benchmarks (they do not run here; this keeps them compiling)"
 dotnet build tests/Tollgate.Benchmarks/Tollgate.Benchmarks.csproj -c Release -nologo -v quiet

@@ -14,6 +14,17 @@ public sealed class TollgateOptions
     /// <summary>Time allowed to receive the whole request body (defeats slow-drip bodies).</summary>
     public TimeSpan RequestBodyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A body refused as too large (413) is answered first, then read and thrown away up to this many bytes in all, so
+    /// a client still uploading can read the answer before the connection closes (a staged close). A body declared
+    /// larger is not read: its connection closes once the answer is out. 0 closes at once. The default is the Azure
+    /// Functions host's own request limit.
+    /// </summary>
+    public long OversizedBodyDrainBytes { get; set; } = 100 * 1024 * 1024;
+
+    /// <summary>Longest a refused body is drained (see <see cref="OversizedBodyDrainBytes"/>) before its connection is closed.</summary>
+    public TimeSpan OversizedBodyDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Largest non-streaming upstream body relayed; larger ones become 502.</summary>
     public long MaxUpstreamResponseBytes { get; set; } = 32 * 1024 * 1024;
 

@@ -14,6 +14,14 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
         {
             failures.Add($"{S}:MaxRequestBodyBytes must be between 1024 and 268435456.");
         }
+        if (options.OversizedBodyDrainBytes < 0)
+        {
+            failures.Add($"{S}:OversizedBodyDrainBytes must not be negative.");
+        }
+        if (options.OversizedBodyDrainTimeout < TimeSpan.Zero)
+        {
+            failures.Add($"{S}:OversizedBodyDrainTimeout must not be negative.");
+        }
         if (options.MaxUpstreamResponseBytes < 1024)
         {
             failures.Add($"{S}:MaxUpstreamResponseBytes must be at least 1024.");

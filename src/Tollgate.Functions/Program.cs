@@ -34,4 +34,7 @@ builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
 });
 
 builder.Services.AddTollgate(builder.Configuration);
+// The worker's Kestrel reads at least what the Functions host forwards (100 MiB): a body Tollgate refuses is drained
+// after the 413, so the host's proxy, still uploading it, can read the answer instead of giving its client an empty 500.
+builder.Services.AddTollgateKestrelLimits();
 builder.Build().Run();

@@ -44,6 +44,8 @@ public static class TollgateServer
         builder.Services.AddSingleton<ILoggerProvider>(_ => new BatchingConsoleLoggerProvider(Console.OpenStandardOutput()));
         configure?.Invoke(builder);
         builder.Services.AddTollgate(builder.Configuration);
+        // Kestrel's 30 MB default would refuse (and reset) a refused body Tollgate drains to answer it cleanly.
+        builder.Services.AddTollgateKestrelLimits();
         // The Functions app rolls usage up from its timer trigger; here a hosted service does (with storage only).
         builder.Services.AddTollgateAggregationService(builder.Configuration);
 

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Tollgate.Errors;
+using Tollgate.Json;
+using Tollgate.Proxy;
 
 namespace Tollgate.Admin;
 
@@ -16,6 +18,12 @@ internal static class AdminRequest
     /// including, <see cref="Latest"/>. Periods and ranges computed from them then stay within what a date can be.
     /// </summary>
     public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), Latest = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Largest admin request body: a key, a budget or a price is a few hundred bytes.</summary>
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    /// <summary>Time allowed to receive an admin request's body.</summary>
+    private static readonly TimeSpan BodyTimeout = TimeSpan.FromSeconds(30);
 
     public static string RouteId(HttpContext context) => context.Request.RouteValues["id"] as string ?? "";
 
@@ -64,16 +72,28 @@ internal static class AdminRequest
         return true;
     }
 
-    /// <summary>The body as <typeparamref name="T"/>; a body declared as something else than JSON is refused (415), one without a Content-Type is read as JSON.</summary>
+    /// <summary>
+    /// The body as <typeparamref name="T"/>. A body declared as something else than JSON is refused (415), one without a
+    /// Content-Type is read as JSON. It is read (at most <see cref="MaxBodyBytes"/>, within <see cref="BodyTimeout"/>) as
+    /// a chat request's is: what the client's bytes cause while it is read is answered with 413, 408 or 400, and the rest
+    /// of a body over the cap is drained by the server after the answer.
+    /// </summary>
     public static async Task<(T? Value, ApiError? Error)> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
-        if (!Proxy.RequestBodyReader.IsJsonContentType(context.Request.ContentType))
+        if (!RequestBodyReader.IsJsonContentType(context.Request.ContentType))
         {
             return (default, AdminErrors.UnsupportedContentType);
         }
+        using var body = new PooledBufferWriter();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var readError = await RequestBodyReader.ReadAsync(context.Request, body, MaxBodyBytes, deadline, BodyTimeout, cancellationToken).ConfigureAwait(false);
+        if (readError is not null)
+        {
+            return (default, readError);
+        }
         try
         {
-            var value = await JsonSerializer.DeserializeAsync(context.Request.Body, type, cancellationToken).ConfigureAwait(false);
+            var value = JsonSerializer.Deserialize(body.WrittenSpan, type);
             return value is null ? (default, AdminErrors.InvalidBody("The body must be a JSON object.")) : (value, null);
         }
         catch (JsonException)

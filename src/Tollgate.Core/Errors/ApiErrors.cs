@@ -35,6 +35,10 @@ public static class ApiErrors
     public static readonly ApiError BodyReadTimeout =
         new(408, InvalidRequest, "request_timeout", "The request body was not received in time.");
 
+    /// <summary>The body's HTTP framing is broken (bad chunked encoding, or it ended before its Content-Length).</summary>
+    public static readonly ApiError BodyMalformed =
+        Malformed("The request body is not well formed HTTP: its chunked encoding is invalid or it ended before its Content-Length.");
+
     public static readonly ApiError UnsupportedContentType =
         new(400, InvalidRequest, "invalid_content_type", "The request body must be JSON (Content-Type: application/json).");
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Billing;
@@ -81,6 +80,7 @@ public sealed class ChatCompletionsHandler(
         var hint = context.Request.ContentLength is { } length and > 0 ? (int)Math.Min(length + 1, _options.MaxRequestBodyBytes + 1) : 4096;
         var body = new PooledBufferWriter(hint);
         var upstreamBody = new PooledBufferWriter(hint + 64);
+        var drainBody = false;
         try
         {
             var rejection = await PrepareAsync(exchange, body, upstreamBody, aborted).ConfigureAwait(false);
@@ -98,6 +98,7 @@ public sealed class ChatCompletionsHandler(
                     RateLimitHeaders.Write(context.Response.Headers, limits);
                 }
                 await exchange.RejectAsync(ProxyError.RequestRejected, rejection).ConfigureAwait(false);
+                drainBody = rejection.Status == StatusCodes.Status413PayloadTooLarge;
                 return;
             }
             await ForwardAsync(exchange, body, upstreamBody, aborted).ConfigureAwait(false);
@@ -133,6 +134,11 @@ public sealed class ChatCompletionsHandler(
             activity?.SetTag("http.response.status_code", record.Status);
             activity?.SetTag("gen_ai.usage.input_tokens", record.PromptTokens);
             activity?.SetTag("gen_ai.usage.output_tokens", record.CompletionTokens);
+            if (drainBody)
+            {
+                // Answered and recorded: the rest of the refused body is read and dropped so the client can read the 413.
+                await RequestBodyReader.DrainAsync(context, _options.OversizedBodyDrainBytes, _options.OversizedBodyDrainTimeout, time).ConfigureAwait(false);
+            }
         }
     }
 
@@ -144,11 +150,19 @@ public sealed class ChatCompletionsHandler(
         {
             return ApiErrors.UnsupportedContentType;
         }
-        if (exchange.Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        // The server must let a refused body be drained (staged close), not only read up to the cap.
+        RequestBodyReader.AllowBodyOf(request, Math.Max(_options.MaxRequestBodyBytes + 1, _options.OversizedBodyDrainBytes));
+        ApiError? readError;
+        try
         {
-            sizeFeature.MaxRequestBodySize = _options.MaxRequestBodyBytes + 1;
+            readError = await RequestBodyReader.ReadAsync(request, body, _options.MaxRequestBodyBytes, exchange.Deadline, _options.RequestBodyTimeout, aborted).ConfigureAwait(false);
         }
-        var readError = await RequestBodyReader.ReadAsync(request, body, _options.MaxRequestBodyBytes, exchange.Deadline, _options.RequestBodyTimeout, aborted).ConfigureAwait(false);
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // The reader answers for the client's bytes; what it lets through is the connection failing: the client is gone.
+            exchange.ClientGone = true;
+            throw;
+        }
         if (readError is not null)
         {
             return readError;
