@@ -14,11 +14,27 @@ public static class MockUsage
             {
                 if (message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
                 {
-                    bytes += System.Text.Encoding.UTF8.GetByteCount(content.GetString()!);
+                    bytes += TextBytes(content);
                 }
             }
         }
         return 7 + bytes / 4;
+    }
+
+    /// <summary>
+    /// The UTF-8 size of a string's text; for text whose escapes spell no UTF-16 (a lone surrogate, which JSON allows and
+    /// a provider may accept), the size as written, as a provider that counts it some way rather than failing would.
+    /// </summary>
+    private static int TextBytes(JsonElement text)
+    {
+        try
+        {
+            return System.Text.Encoding.UTF8.GetByteCount(text.GetString()!);
+        }
+        catch (InvalidOperationException)
+        {
+            return System.Text.Encoding.UTF8.GetByteCount(text.GetRawText()) - 2;
+        }
     }
 
     public static void Write(Utf8JsonWriter writer, int prompt, int completion, MockBehavior behavior)
