@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Tollgate.Usage;
 
 namespace Tollgate.Diagnostics;
 
@@ -35,55 +34,53 @@ public sealed class TollgateMetrics
     }
 
     /// <summary>
-    /// Observes each deployment's health as <c>tollgate.upstream.available</c> (1 when it is in rotation, 0 when it is left
-    /// out) and <c>tollgate.upstream.circuit</c> (0 closed, 1 open, 2 half-open, 3 isolated), tagged by deployment.
+    /// Registers an observable gauge on the <c>Tollgate</c> meter (features report their own state through it, e.g.
+    /// <c>tollgate.upstream.available</c> per deployment).
     /// </summary>
-    public void ObserveDeployments(IReadOnlyList<Routing.Deployment> deployments, TimeProvider time)
-    {
-        _meter.CreateObservableGauge("tollgate.upstream.available", () => deployments.Select(d => new Measurement<int>(
-            d.Health.StateAt(time.GetUtcNow()) == Routing.DeploymentState.Available ? 1 : 0, new KeyValuePair<string, object?>("tollgate.deployment", d.Name))),
-            description: "1 while a deployment is in rotation, 0 while it is left out (Retry-After, open circuit, out of balance).");
-        _meter.CreateObservableGauge("tollgate.upstream.circuit", () => deployments.Select(d => new Measurement<int>(
-            (int)d.Health.Circuit, new KeyValuePair<string, object?>("tollgate.deployment", d.Name))),
-            description: "A deployment's circuit: 0 closed, 1 open, 2 half-open, 3 isolated (Polly's CircuitState).");
-    }
+    public void ObserveGauge(string name, Func<IEnumerable<Measurement<int>>> observe, string description) =>
+        _meter.CreateObservableGauge(name, observe, description: description);
 
     /// <summary>One attempt at a deployment ended with <paramref name="result"/>.</summary>
     public void UpstreamAttempt(string deployment, string result) =>
         _upstreamAttempts.Add(1, new KeyValuePair<string, object?>("tollgate.deployment", deployment), new KeyValuePair<string, object?>("tollgate.result", result));
 
     /// <summary>A request met a budget that is used up: <paramref name="served"/> under a soft budget, refused under a hard one.</summary>
-    public void BudgetExceeded(Quota.BudgetScope scope, Quota.BudgetMode mode, bool served) =>
-        _budgetExceeded.Add(1, new KeyValuePair<string, object?>("tollgate.budget.scope", scope == Quota.BudgetScope.Key ? "key" : "owner"),
-            new KeyValuePair<string, object?>("tollgate.budget.mode", mode == Quota.BudgetMode.Hard ? "hard" : "soft"),
+    /// <param name="scope"><c>key</c> or <c>owner</c>.</param>
+    /// <param name="mode"><c>hard</c> or <c>soft</c>.</param>
+    /// <param name="served">Served under a soft budget (else refused).</param>
+    public void BudgetExceeded(string scope, string mode, bool served) =>
+        _budgetExceeded.Add(1, new KeyValuePair<string, object?>("tollgate.budget.scope", scope),
+            new KeyValuePair<string, object?>("tollgate.budget.mode", mode),
             new KeyValuePair<string, object?>("tollgate.budget.action", served ? "served" : "refused"));
 
-    public void RequestCompleted(UsageRecord record)
+    /// <summary>One chat completion request ended (its usage record's figures; the model and owner are already safe to log).</summary>
+    public void RequestCompleted(string outcome, int status, double durationMs, double? timeToFirstTokenMs, long promptTokens, long completionTokens,
+        decimal cost, bool unpriced, string model, string owner)
     {
-        var outcome = new KeyValuePair<string, object?>("outcome", record.Outcome.ToString());
-        var status = new KeyValuePair<string, object?>("http.response.status_code", record.Status);
-        _requests.Add(1, outcome, status);
-        _duration.Record(record.DurationMs, outcome);
-        if (record.TimeToFirstTokenMs is { } ttft)
+        var outcomeTag = new KeyValuePair<string, object?>("outcome", outcome);
+        var statusTag = new KeyValuePair<string, object?>("http.response.status_code", status);
+        _requests.Add(1, outcomeTag, statusTag);
+        _duration.Record(durationMs, outcomeTag);
+        if (timeToFirstTokenMs is { } ttft)
         {
             _timeToFirstToken.Record(ttft);
         }
-        if (record.PromptTokens > 0)
+        if (promptTokens > 0)
         {
-            _tokens.Add(record.PromptTokens, new KeyValuePair<string, object?>("direction", "prompt"));
+            _tokens.Add(promptTokens, new KeyValuePair<string, object?>("direction", "prompt"));
         }
-        if (record.CompletionTokens > 0)
+        if (completionTokens > 0)
         {
-            _tokens.Add(record.CompletionTokens, new KeyValuePair<string, object?>("direction", "completion"));
+            _tokens.Add(completionTokens, new KeyValuePair<string, object?>("direction", "completion"));
         }
-        if (record.Cost > 0)
+        if (cost > 0)
         {
-            _cost.Add((double)record.Cost, new KeyValuePair<string, object?>("gen_ai.request.model", record.RequestedModel),
-                new KeyValuePair<string, object?>("tollgate.owner", record.Owner));
+            _cost.Add((double)cost, new KeyValuePair<string, object?>("gen_ai.request.model", model),
+                new KeyValuePair<string, object?>("tollgate.owner", owner));
         }
-        if (record.Unpriced)
+        if (unpriced)
         {
-            _unpriced.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", record.RequestedModel));
+            _unpriced.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model));
         }
     }
 }

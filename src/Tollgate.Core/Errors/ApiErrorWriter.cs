@@ -33,7 +33,7 @@ public static class ApiErrorWriter
     /// </summary>
     public static Task WriteAsync(HttpResponse response, ApiError error)
     {
-        Hosting.RequestIdHeader.Ensure(response);
+        Diagnostics.RequestIdHeader.Ensure(response);
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
         if (error.RetryAfterSeconds is { } retry)

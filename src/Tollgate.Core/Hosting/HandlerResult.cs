@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Tollgate.Diagnostics;
 
 namespace Tollgate.Hosting;
 

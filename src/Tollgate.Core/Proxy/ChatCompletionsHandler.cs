@@ -50,7 +50,7 @@ public sealed class ChatCompletionsHandler(
     public async Task HandleAsync(HttpContext context)
     {
         // The id the host put on the response (x-request-id), so the header and the usage record agree.
-        var record = new UsageRecord { RequestId = Hosting.RequestIdHeader.Ensure(context.Response), StartedAt = time.GetUtcNow() };
+        var record = new UsageRecord { RequestId = RequestIdHeader.Ensure(context.Response), StartedAt = time.GetUtcNow() };
         var started = time.GetTimestamp();
         // A span per request for OpenTelemetry listeners; null (and free) when nobody listens.
         using var activity = TollgateMetrics.ActivitySource.StartActivity("tollgate.chat_completions", System.Diagnostics.ActivityKind.Server);

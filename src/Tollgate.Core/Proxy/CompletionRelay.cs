@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Tollgate.Diagnostics;
 using Tollgate.Errors;
 using Tollgate.Json;
 using Tollgate.Usage;

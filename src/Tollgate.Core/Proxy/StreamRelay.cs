@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
-using Tollgate.Diagnostics;
 using Tollgate.Errors;
 using Tollgate.Streaming;
 using Tollgate.Usage;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Tollgate.Diagnostics;
 using Tollgate.Hosting;
 using Tollgate.Server;
 using Tollgate.Tests.Infrastructure;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Tollgate.Diagnostics;
 using Tollgate.Tests.Infrastructure;
 
-namespace Tollgate.Tests.Hosting;
+namespace Tollgate.Tests.Diagnostics;
 
 public sealed class BatchingConsoleLoggerTests
 {

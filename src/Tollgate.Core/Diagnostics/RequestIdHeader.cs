@@ -1,12 +1,11 @@
 using Microsoft.AspNetCore.Http;
-using Tollgate.Proxy;
 
-namespace Tollgate.Hosting;
+namespace Tollgate.Diagnostics;
 
 /// <summary>
 /// <c>x-request-id</c> on every response Tollgate writes. Both hosts set it before a handler runs (the standalone host
-/// around every mapped endpoint, its 405s and its 404; the Functions app in <see cref="HandlerResult"/>), and
-/// <see cref="Errors.ApiErrorWriter"/> sets it if nothing did. A handler that records the id (the chat completions
+/// around every mapped endpoint, its 405s and its 404; the Functions app in its <c>HandlerResult</c>), and
+/// the error writer (<c>Errors/ApiErrorWriter</c>) sets it if nothing did. A handler that records the id (the chat completions
 /// usage record) takes the one already on the response with <see cref="Ensure"/>, so the header and the record agree.
 /// </summary>
 public static class RequestIdHeader

@@ -1,4 +1,4 @@
-namespace Tollgate.Proxy;
+namespace Tollgate.Diagnostics;
 
 /// <summary>
 /// Request ids: <c>req_</c> and 24 lower-case hex digits (96 random bits), safe as a Table Storage row key.

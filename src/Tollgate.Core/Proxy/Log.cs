@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Tollgate.Usage;
 
-namespace Tollgate.Diagnostics;
+namespace Tollgate.Proxy;
 
 /// <summary>Tollgate's log events. Values are identifiers and figures only: no keys, prompts or completions.</summary>
 internal static partial class Log

@@ -8,7 +8,7 @@ using Tollgate.Errors;
 using Tollgate.Hosting;
 using Tollgate.Tests.Infrastructure;
 
-namespace Tollgate.Tests.Hosting;
+namespace Tollgate.Tests.Diagnostics;
 
 /// <summary><c>x-request-id</c> is on every answer, whatever endpoint, status or host (README: Observability).</summary>
 public sealed class RequestIdHeaderTests(AzuriteFixture azurite)
