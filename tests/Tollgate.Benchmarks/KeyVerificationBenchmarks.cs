@@ -15,7 +15,7 @@ public class KeyVerificationBenchmarks
     public void Setup()
     {
         const string key = "tg-0123456789abcdef-Qk1Hc2VjcmV0S2V5VGhhdElzVGhpcnR5VHdvQnl0ZXNMb25n";
-        var options = Options.Create(new TollgateOptions { Keys = [new ApiKeyOptions { Id = "bench", Key = key }] });
+        var options = Options.Create(new KeysOptions { Keys = [new ApiKeyOptions { Id = "bench", Key = key }] });
         var hasher = new KeyHasher(options);
         _authenticator = new ApiKeyAuthenticator(new ConfigurationKeyStore(options, hasher), hasher, TimeProvider.System);
         var context = new DefaultHttpContext();

@@ -28,7 +28,7 @@ public class StreamRelayBenchmarks
         sb.Append("data: [DONE]\n\n");
         _stream = Encoding.UTF8.GetBytes(sb.ToString());
         ChatRequestParser.TryParse("""{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"""u8, out _request);
-        _relay = new StreamRelay(new TollgateOptions(), TimeProvider.System, NullLogger.Instance);
+        _relay = new StreamRelay(new ProxyOptions(), TimeProvider.System, NullLogger.Instance);
     }
 
     [Benchmark(Description = "SSE relay + usage tap, per event", OperationsPerInvoke = Events)]

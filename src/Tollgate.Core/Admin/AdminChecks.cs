@@ -15,7 +15,7 @@ internal static class AdminChecks
         {
             return false;
         }
-        if (services.GetRequiredService<IOptions<TollgateOptions>>().Value.Keys.Exists(k => k.Id == id))
+        if (services.GetRequiredService<IOptions<KeysOptions>>().Value.Keys.Exists(k => k.Id == id))
         {
             return true;
         }

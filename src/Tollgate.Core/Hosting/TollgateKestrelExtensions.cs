@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Tollgate.Proxy;
 
 namespace Tollgate.Hosting;
 
@@ -9,7 +10,7 @@ public static class TollgateKestrelExtensions
 {
     /// <summary>
     /// Raises Kestrel's request body limit (never lowers it) to what Tollgate may read of a body: its cap plus one, and
-    /// what a refused body may be drained to (<see cref="TollgateOptions.OversizedBodyDrainBytes"/>, by default the
+    /// what a refused body may be drained to (<see cref="ProxyOptions.OversizedBodyDrainBytes"/>, by default the
     /// Functions host's own 100 MiB). Below that the server would refuse to read, and reset, a connection Tollgate means
     /// to close in stages. For the standalone host and the Functions worker (both on Kestrel).
     /// </summary>
@@ -19,7 +20,7 @@ public static class TollgateKestrelExtensions
         return services;
     }
 
-    private sealed class KestrelBodyLimitSetup(IOptions<TollgateOptions> options) : IConfigureOptions<KestrelServerOptions>
+    private sealed class KestrelBodyLimitSetup(IOptions<ProxyOptions> options) : IConfigureOptions<KestrelServerOptions>
     {
         public void Configure(KestrelServerOptions kestrel)
         {

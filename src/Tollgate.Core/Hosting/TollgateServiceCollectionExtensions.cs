@@ -25,7 +25,9 @@ public static class TollgateServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTollgate(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TollgateOptions>().Bind(configuration.GetSection(TollgateOptions.Section))
+        services.AddOptions<ProxyOptions>().Bind(configuration.GetSection(ProxyOptions.Section)).ValidateOnStart();
+        services.AddOptions<KeysOptions>().Bind(configuration.GetSection(KeysOptions.Section)).ValidateOnStart();
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.Section))
             .PostConfigure(options =>
             {
                 foreach (var upstream in options.Upstreams.Values)
@@ -40,15 +42,17 @@ public static class TollgateServiceCollectionExtensions
         services.AddOptions<TokenizerOptions>().Bind(configuration.GetSection(TokenizerOptions.Section)).ValidateOnStart();
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateOnStart();
         services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section)).ValidateOnStart();
-        services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.Section))
-            .Validate(o => o.Problem() is null, "Tollgate:Resilience is invalid: MaxAttempts 1 to 10, FailureRatio in (0, 1], MinimumThroughput at least 2, StreamAttemptTimeout and AttemptTimeout 10 ms to 24 hours, other durations positive.")
-            .ValidateOnStart();
+        services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TollgateOptions>, TollgateOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, TollgateOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageLedgerOptions>, TollgateOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdminOptions>, TollgateOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TokenizerOptions>, TollgateOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeysOptions>, KeysOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeysOptions>, KeyModelsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResilienceOptions>, ResilienceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageLedgerOptions>, UsageLedgerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TokenizerOptions>, TokenizerOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BillingOptions>, BillingOptionsValidator>());
         services.AddMetrics();
 
@@ -61,11 +65,11 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton<ApiKeyAuthenticator>();
         services.TryAddSingleton<AdminAuthenticator>();
         services.TryAddSingleton<AdminHandlers>();
-        services.TryAddSingleton(sp => UpstreamClient.Create(sp.GetRequiredService<IOptions<TollgateOptions>>()));
+        services.TryAddSingleton(sp => UpstreamClient.Create(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.UpstreamConnectTimeout));
         services.TryAddSingleton<UpstreamRequestFactory>();
-        services.TryAddSingleton(sp => new StreamRelay(sp.GetRequiredService<IOptions<TollgateOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+        services.TryAddSingleton(sp => new StreamRelay(sp.GetRequiredService<IOptions<ProxyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<StreamRelay>()));
-        services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<TollgateOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+        services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<ProxyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>()));
         services.TryAddSingleton<UsageSettlement>();
         services.TryAddSingleton<PriceBook>();
@@ -92,7 +96,7 @@ public static class TollgateServiceCollectionExtensions
             services.TryAddSingleton<TableKeyLookup>();
             services.TryAddSingleton<TableKeyAdministrator>();
             services.TryAddSingleton(sp => new CachingKeyStore(sp.GetRequiredService<TableKeyLookup>(), sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<IOptions<TollgateOptions>>().Value.KeyCacheTtl));
+                sp.GetRequiredService<IOptions<KeysOptions>>().Value.KeyCacheTtl));
             services.TryAddSingleton<IKeyStore>(sp => new CompositeKeyStore(sp.GetRequiredService<ConfigurationKeyStore>(), sp.GetRequiredService<CachingKeyStore>()));
             services.TryAddSingleton<TableUsageLedger>();
             services.TryAddSingleton<IUsageSink>(sp => sp.GetRequiredService<TableUsageLedger>());

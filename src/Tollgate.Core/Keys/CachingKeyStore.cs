@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Tollgate.Keys;
 
 /// <summary>
-/// Remembers lookups for <see cref="TollgateOptions.KeyCacheTtl"/> (unknown keys for a fifth of it, so a
+/// Remembers lookups for <see cref="KeysOptions.KeyCacheTtl"/> (unknown keys for a fifth of it, so a
 /// flood of bad keys does not reach storage each time). Concurrent misses for one key share one lookup.
 /// When storage fails, a key seen before keeps working for up to ten TTLs rather than locking out every
 /// client; with nothing cached the caller gets <see cref="KeyStoreUnavailableException"/> (503).

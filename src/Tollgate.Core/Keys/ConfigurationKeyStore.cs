@@ -8,7 +8,7 @@ public sealed class ConfigurationKeyStore : IKeyStore
 {
     private readonly Dictionary<KeyHash, ApiKey> _keys = [];
 
-    public ConfigurationKeyStore(IOptions<TollgateOptions> options, KeyHasher hasher)
+    public ConfigurationKeyStore(IOptions<KeysOptions> options, KeyHasher hasher)
     {
         foreach (var key in options.Value.Keys)
         {
@@ -39,5 +39,5 @@ public sealed class ConfigurationKeyStore : IKeyStore
     private static KeyHash ParseHash(ApiKeyOptions key) =>
         key.KeyHash is not null && KeyHash.TryParseHex(key.KeyHash, out var hash)
             ? hash
-            : throw new OptionsValidationException(TollgateOptions.Section, typeof(ApiKeyOptions), [$"Key '{key.Id}' needs Key or a 64-hex-digit KeyHash."]);
+            : throw new OptionsValidationException(KeysOptions.Section, typeof(ApiKeyOptions), [$"Key '{key.Id}' needs Key or a 64-hex-digit KeyHash."]);
 }

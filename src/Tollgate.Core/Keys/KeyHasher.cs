@@ -12,7 +12,7 @@ public sealed class KeyHasher
 {
     private readonly byte[]? _pepper;
 
-    public KeyHasher(IOptions<TollgateOptions> options)
+    public KeyHasher(IOptions<KeysOptions> options)
     {
         var pepper = options.Value.KeyPepper;
         _pepper = string.IsNullOrEmpty(pepper) ? null : Encoding.UTF8.GetBytes(pepper);

@@ -8,10 +8,10 @@ namespace Tollgate.Keys;
 /// <summary>
 /// The admin operations on keys in Table Storage: create, list, get, update, and the state changes (disable,
 /// enable, revoke). Each change is a read and a conditional write on the key's lookup row (ETag), retried when
-/// something else wrote in between; an owner may have at most <see cref="TollgateOptions.MaxActiveKeysPerOwner"/>
+/// something else wrote in between; an owner may have at most <see cref="KeysOptions.MaxActiveKeysPerOwner"/>
 /// active keys.
 /// </summary>
-public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, TimeProvider time, IOptions<TollgateOptions> options)
+public sealed class TableKeyAdministrator(KeyTable table, KeyHasher hasher, TimeProvider time, IOptions<KeysOptions> options)
 {
     private const int MaxWriteAttempts = 6;
 

@@ -34,13 +34,13 @@ public sealed class ChatCompletionsHandler(
     IOptions<ResilienceOptions> resilience,
     TokenCounter tokens,
     IUsageSink usage,
-    IOptions<TollgateOptions> options,
+    IOptions<ProxyOptions> options,
     IOptions<QuotaOptions> quota,
     TimeProvider time,
     ILogger<ChatCompletionsHandler> logger,
     TollgateMetrics metrics)
 {
-    private readonly TollgateOptions _options = options.Value;
+    private readonly ProxyOptions _options = options.Value;
     private readonly QuotaOptions _quota = quota.Value;
     private readonly ResilienceOptions _resilience = resilience.Value;
 

@@ -12,7 +12,7 @@ namespace Tollgate.Proxy;
 /// whole, within <c>MaxUpstreamResponseBytes</c> and the response deadline, unwrapped from its envelope, read for
 /// usage and sent with its length; an error status becomes Tollgate's own error through <see cref="UpstreamErrorMapper"/>.
 /// </summary>
-public sealed class CompletionRelay(TollgateOptions options, TimeProvider time, ILogger logger)
+public sealed class CompletionRelay(ProxyOptions options, TimeProvider time, ILogger logger)
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
 

@@ -15,7 +15,7 @@ namespace Tollgate.Proxy;
 /// for is dropped again when the client did not ask for it. Nothing is sent until the first event (or a
 /// heartbeat) so an upstream that fails at once still gets a clean JSON error.
 /// </summary>
-public sealed class StreamRelay(TollgateOptions options, TimeProvider time, ILogger logger)
+public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger logger)
 {
     private const int InitialBufferSize = 16 * 1024;
     private static readonly TimeSpan RearmEvery = TimeSpan.FromSeconds(1);

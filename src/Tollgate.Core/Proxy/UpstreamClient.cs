@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Options;
 
 namespace Tollgate.Proxy;
 
@@ -14,13 +13,15 @@ public sealed class UpstreamClient : IDisposable
 
     public UpstreamClient(HttpMessageHandler handler) => _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
 
-    public static UpstreamClient Create(IOptions<TollgateOptions> options) => new(new SocketsHttpHandler
+    /// <summary>The client every upstream call goes through: no redirects, cookies or proxy, bytes as sent, pooled connections.</summary>
+    /// <param name="connectTimeout">Longest a new connection may take (<c>Tollgate:UpstreamConnectTimeout</c>).</param>
+    public static UpstreamClient Create(TimeSpan connectTimeout) => new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseCookies = false,
         UseProxy = false,
         AutomaticDecompression = DecompressionMethods.None,
-        ConnectTimeout = options.Value.UpstreamConnectTimeout,
+        ConnectTimeout = connectTimeout,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         MaxConnectionsPerServer = int.MaxValue,

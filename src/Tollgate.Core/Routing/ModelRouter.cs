@@ -15,7 +15,7 @@ public sealed class ModelRouter
     private readonly Dictionary<string, ModelRoute> _routes = new(StringComparer.Ordinal);
 
     /// <param name="tokenCredential">The credential every Entra ID upstream signs in with, when the host provides one (tests); otherwise each builds its own.</param>
-    public ModelRouter(IOptions<TollgateOptions> options, IOptions<ResilienceOptions> resilience, TimeProvider time, ILoggerFactory? loggers = null,
+    public ModelRouter(IOptions<RoutingOptions> options, IOptions<ResilienceOptions> resilience, TimeProvider time, ILoggerFactory? loggers = null,
         TokenCredential? tokenCredential = null, Diagnostics.TollgateMetrics? metrics = null)
     {
         var settings = options.Value;

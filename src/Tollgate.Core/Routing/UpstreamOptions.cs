@@ -65,4 +65,37 @@ public sealed class UpstreamOptions
         }
         return null;
     }
+
+    /// <summary>What keeps this upstream from serving, each naming its setting under <paramref name="path"/> (<c>Tollgate:Upstreams:{name}</c>).</summary>
+    public IEnumerable<string> Problems(string path)
+    {
+        var failures = new List<string>();
+        if (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"{path}:BaseUrl must be an absolute http(s) URL.");
+        }
+        else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+        {
+            failures.Add($"{path}:BaseUrl must not have a query or fragment.");
+        }
+        if (Azure is { } azure)
+        {
+            failures.AddRange(AzureOpenAi.Validate(path, this, azure));
+        }
+        if (AuthStyle != UpstreamAuthStyle.None && string.IsNullOrEmpty(Secret) && Azure is not { AuthMode: AzureOpenAiAuthMode.Entra })
+        {
+            failures.Add($"{path}:Secret is required unless AuthStyle is None (or Azure:AuthMode is Entra).");
+        }
+        Configuration.KeyVaultReference.AddIfUnresolved(failures, $"{path}:Secret", Secret);
+        failures.AddRange(Adapt.Validate($"{path}:Adapt"));
+        if (ModelMapProblem is { } mapProblem)
+        {
+            failures.Add($"{path}:{mapProblem}");
+        }
+        if (Models.Count == 0)
+        {
+            failures.Add($"{path}:Models (or ModelMap) must list at least one model.");
+        }
+        return failures;
+    }
 }

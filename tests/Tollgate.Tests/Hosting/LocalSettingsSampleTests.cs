@@ -6,7 +6,10 @@ using Microsoft.Extensions.Options;
 using Tollgate.Admin;
 using Tollgate.Billing;
 using Tollgate.Hosting;
+using Tollgate.Keys;
+using Tollgate.Proxy;
 using Tollgate.Quota;
+using Tollgate.Routing;
 using Tollgate.Storage;
 using Tollgate.Tests.Infrastructure;
 using Tollgate.Usage;
@@ -25,7 +28,10 @@ public sealed class LocalSettingsSampleTests
     /// <summary>The settings the Functions host and its worker read themselves (everything else is Tollgate's).</summary>
     private static readonly string[] HostSettings = ["AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME", "TOLLGATE_AGGREGATION_SCHEDULE"];
 
-    /// <summary>The sections that bind to their own options class; the rest of <c>Tollgate</c> binds to <see cref="TollgateOptions"/>.</summary>
+    /// <summary>
+    /// The sections that bind to their own options class; the rest of <c>Tollgate</c> binds to one of
+    /// <see cref="TopLevel"/>.
+    /// </summary>
     private static readonly (string Section, Type Options)[] Sections =
     [
         (StorageOptions.Section, typeof(StorageOptions)),
@@ -35,6 +41,9 @@ public sealed class LocalSettingsSampleTests
         (BillingOptions.Section, typeof(BillingOptions)),
         (QuotaOptions.Section, typeof(QuotaOptions)),
     ];
+
+    /// <summary>The options classes bound at the top of the <c>Tollgate</c> section, each taking its own settings.</summary>
+    private static readonly Type[] TopLevel = [typeof(ProxyOptions), typeof(RoutingOptions), typeof(KeysOptions)];
 
     [Fact]
     public void TheSample_IsLocalSettings_ForTheIsolatedWorker_WithAzuriteAndTheAggregationSchedule()
@@ -99,8 +108,8 @@ public sealed class LocalSettingsSampleTests
         await using var services = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
 
         services.GetRequiredService<IStartupValidator>().Validate();
-        Assert.Equal(DevKey, services.GetRequiredService<IOptions<TollgateOptions>>().Value.Keys.Single(k => k.Id == "dev").Key);
-        Assert.Equal(5m, services.GetRequiredService<IOptions<TollgateOptions>>().Value.Keys.Single(k => k.Id == "dev").Budget!.Amount);
+        Assert.Equal(DevKey, services.GetRequiredService<IOptions<KeysOptions>>().Value.Keys.Single(k => k.Id == "dev").Key);
+        Assert.Equal(5m, services.GetRequiredService<IOptions<KeysOptions>>().Value.Keys.Single(k => k.Id == "dev").Budget!.Amount);
         Assert.True(services.GetRequiredService<IOptions<StorageOptions>>().Value.IsConfigured);
         Assert.Equal(4, services.GetRequiredService<IOptions<BillingOptions>>().Value.Prices.Count);
         Assert.Single(services.GetRequiredService<IOptions<AdminOptions>>().Value.Keys);
@@ -113,7 +122,7 @@ public sealed class LocalSettingsSampleTests
         Assert.Contains("BillingJob", dependencies);
         foreach (var name in dependencies)
         {
-            var type = Assert.Single(typeof(TollgateOptions).Assembly.GetTypes(), t => t.Name == name);
+            var type = Assert.Single(typeof(KeysOptions).Assembly.GetTypes(), t => t.Name == name);
             Assert.NotNull(services.GetRequiredService(type));
         }
     }
@@ -135,28 +144,44 @@ public sealed class LocalSettingsSampleTests
     /// </summary>
     private static List<string> Unbound(Dictionary<string, string?> settings)
     {
-        var tollgate = settings.Where(s => s.Key.StartsWith(TollgateOptions.Section + ":", StringComparison.OrdinalIgnoreCase)).ToList();
+        var tollgate = settings.Where(s => s.Key.StartsWith(ProxyOptions.Section + ":", StringComparison.OrdinalIgnoreCase)).ToList();
         var problems = new List<string>();
-        foreach (var (section, options) in Sections.Append((TollgateOptions.Section, typeof(TollgateOptions))))
+        foreach (var (section, options) in Sections)
         {
-            var own = tollgate.Where(s => options == typeof(TollgateOptions)
-                ? !Sections.Any(other => s.Key.StartsWith(other.Section + ":", StringComparison.OrdinalIgnoreCase))
-                : s.Key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase));
             // One key at a time, so that every unknown key is reported, not only the first.
-            foreach (var setting in own)
+            foreach (var setting in tollgate.Where(s => s.Key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase)))
             {
-                var configuration = new ConfigurationBuilder().AddInMemoryCollection([setting]).Build();
-                try
+                if (BindError(setting, section, options) is { } error)
                 {
-                    configuration.GetSection(section).Get(options, o => o.ErrorOnUnknownConfiguration = true);
-                }
-                catch (InvalidOperationException e)
-                {
-                    problems.Add($"{setting.Key}: {e.Message}");
+                    problems.Add($"{setting.Key}: {error}");
                 }
             }
         }
+        // The rest is the top of the section: a setting there must be one of the top-level classes'.
+        foreach (var setting in tollgate.Where(s => !Sections.Any(other => s.Key.StartsWith(other.Section + ":", StringComparison.OrdinalIgnoreCase))))
+        {
+            var errors = TopLevel.Select(options => BindError(setting, ProxyOptions.Section, options)).ToList();
+            if (errors.All(e => e is not null))
+            {
+                problems.Add($"{setting.Key}: {string.Join(" / ", errors)}");
+            }
+        }
         return problems;
+    }
+
+    /// <summary>Why <paramref name="setting"/> does not bind to <paramref name="options"/> (unknown key, or a value that does not convert), or null.</summary>
+    private static string? BindError(KeyValuePair<string, string?> setting, string section, Type options)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([setting]).Build();
+        try
+        {
+            configuration.GetSection(section).Get(options, o => o.ErrorOnUnknownConfiguration = true);
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
     }
 
     private static void Flatten(JsonElement element, string path, Dictionary<string, string> into)

@@ -160,7 +160,7 @@ public sealed class RouteParityTests
         Assert.Contains("Exception", excluded);
         Assert.True(TimeSpan.TryParse(host.RootElement.GetProperty("functionTimeout").GetString(), System.Globalization.CultureInfo.InvariantCulture, out var timeout));
         // Above anything Tollgate's own limits let a request take to answer: a timed-out invocation restarts the worker.
-        Assert.True(timeout > new TollgateOptions().UpstreamResponseTimeout + new TollgateOptions().RequestBodyTimeout, $"functionTimeout {timeout}");
+        Assert.True(timeout > new Tollgate.Proxy.ProxyOptions().UpstreamResponseTimeout + new Tollgate.Proxy.ProxyOptions().RequestBodyTimeout, $"functionTimeout {timeout}");
     }
 
     /// <summary>The Functions app's HTTP routes, as <c>METHOD /pattern</c>, to the handler each calls.</summary>

@@ -542,8 +542,8 @@ public sealed partial class BicepTests(CompiledInfra infra) : IClassFixture<Comp
                         : s.Value.StartsWith('⟪') ? "0b7c6e0e-8d47-4a57-b1d0-3d1a4f1f5e21"
                         : s.Value)))
             .Build();
-        var options = new TollgateOptions();
-        configuration.GetSection(TollgateOptions.Section).Bind(options);
+        var options = new RoutingOptions();
+        configuration.GetSection(RoutingOptions.Section).Bind(options);
         foreach (var upstream in options.Upstreams.Values)
         {
             upstream.ApplyModelMap();
@@ -552,7 +552,7 @@ public sealed partial class BicepTests(CompiledInfra infra) : IClassFixture<Comp
         Assert.Equal(["aoai", "aoaiKey"], options.Upstreams.Keys.Order());
         Assert.Equal(AzureOpenAiAuthMode.Entra, options.Upstreams["aoai"].Azure?.AuthMode);
         Assert.Equal(AzureOpenAiAuthMode.ApiKey, options.Upstreams["aoaiKey"].Azure?.AuthMode);
-        var result = new TollgateOptionsValidator().Validate(null, options);
+        var result = new RoutingOptionsValidator().Validate(null, options);
         var upstreamFailures = (result.Failures ?? []).Where(f => f.StartsWith("Tollgate:Upstreams:", StringComparison.Ordinal)).ToList();
         Assert.True(upstreamFailures.Count == 0, string.Join('\n', upstreamFailures));
     }

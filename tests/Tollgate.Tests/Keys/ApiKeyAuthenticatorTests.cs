@@ -8,7 +8,7 @@ public sealed class ApiKeyAuthenticatorTests
 {
     private static ApiKeyAuthenticator Create(params ApiKeyOptions[] keys)
     {
-        var options = Options.Create(new TollgateOptions { Keys = [.. keys] });
+        var options = Options.Create(new KeysOptions { Keys = [.. keys] });
         var hasher = new KeyHasher(options);
         return new ApiKeyAuthenticator(new ConfigurationKeyStore(options, hasher), hasher, TimeProvider.System);
     }
@@ -85,8 +85,8 @@ public sealed class ApiKeyAuthenticatorTests
     [Fact]
     public void Pepper_ChangesTheHash_ToHmacSha256()
     {
-        var plain = new KeyHasher(Options.Create(new TollgateOptions())).Compute("tg-x");
-        var peppered = new KeyHasher(Options.Create(new TollgateOptions { KeyPepper = "pepper" })).Compute("tg-x");
+        var plain = new KeyHasher(Options.Create(new KeysOptions())).Compute("tg-x");
+        var peppered = new KeyHasher(Options.Create(new KeysOptions { KeyPepper = "pepper" })).Compute("tg-x");
         Assert.Equal(KeyHash.Compute("tg-x"), plain);
         Assert.NotEqual(plain, peppered);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("pepper"u8, "tg-x"u8)), peppered.ToHex());

@@ -17,7 +17,7 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
     {
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
         var counter = new StorageHandler();
-        var options = Options.Create(new TollgateOptions());
+        var options = Options.Create(new KeysOptions());
         var table = new KeyTable(azurite.CreateStorage(azurite.UniquePrefix(), counter));
         var store = new TableKeyAdministrator(table, new KeyHasher(options), clock, options);
         return (store, new CachingKeyStore(new TableKeyLookup(table), clock, Ttl), clock, counter);
@@ -28,7 +28,7 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
     {
         var (store, cache, clock, counter) = Create();
         var created = await store.CreateAsync(new NewKey("k", "owner-1"), Ct);
-        var hash = new KeyHasher(Options.Create(new TollgateOptions())).Compute(created.Text);
+        var hash = new KeyHasher(Options.Create(new KeysOptions())).Compute(created.Text);
 
         Assert.Equal(created.Key.Id, (await cache.FindAsync(hash, Ct))?.Id);
         var reads = counter.PointReads;
@@ -65,7 +65,7 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
     {
         var (store, cache, clock, failing) = Create();
         var created = await store.CreateAsync(new NewKey("k", "owner-2"), Ct);
-        var hash = new KeyHasher(Options.Create(new TollgateOptions())).Compute(created.Text);
+        var hash = new KeyHasher(Options.Create(new KeysOptions())).Compute(created.Text);
         Assert.NotNull(await cache.FindAsync(hash, Ct));
 
         failing.Fail = true;
@@ -82,7 +82,7 @@ public sealed class CachingKeyStoreTests(AzuriteFixture azurite)
     {
         var (store, cache, _, counter) = Create();
         var created = await store.CreateAsync(new NewKey("k", "owner-3"), Ct);
-        var hash = new KeyHasher(Options.Create(new TollgateOptions())).Compute(created.Text);
+        var hash = new KeyHasher(Options.Create(new KeysOptions())).Compute(created.Text);
         var reads = counter.PointReads;
         var found = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => cache.FindAsync(hash, Ct).AsTask()));
         Assert.All(found, k => Assert.Equal(created.Key.Id, k?.Id));

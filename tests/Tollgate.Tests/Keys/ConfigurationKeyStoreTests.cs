@@ -41,7 +41,7 @@ public sealed class ConfigurationKeyStoreTests
         using var provider = Provider(keySettings);
         try
         {
-            _ = provider.GetRequiredService<IOptions<TollgateOptions>>().Value;
+            _ = provider.GetRequiredService<IOptions<KeysOptions>>().Value;
             return null;
         }
         catch (OptionsValidationException e)

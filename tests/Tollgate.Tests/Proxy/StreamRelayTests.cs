@@ -34,7 +34,7 @@ public sealed class StreamRelayTests
             "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":" + (clientWantsUsage ? "true" : "false") + "},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), out var request);
         Assert.Null(parsed);
         var exchange = new ProxyExchange(context, new UsageRecord { RequestId = "req_test", Upstream = "u" }, 0) { Request = request };
-        var relay = new StreamRelay(new TollgateOptions(), TimeProvider.System, NullLogger.Instance);
+        var relay = new StreamRelay(new ProxyOptions(), TimeProvider.System, NullLogger.Instance);
         await relay.RelayAsync(exchange, new ChunkedStream(input, chunkSize, failAtEnd), CancellationToken.None);
         await context.Response.BodyWriter.FlushAsync();
         return (Encoding.UTF8.GetString(output.ToArray()), exchange);

@@ -187,7 +187,7 @@ internal static class AdaptationValidator
             {
                 problems.Add($"{setting} must be printable ASCII, without CR, LF or other control characters.");
             }
-            else if (TollgateOptionsValidator.IsUnresolvedReference(value))
+            else if (Configuration.KeyVaultReference.IsUnresolved(value))
             {
                 problems.Add($"{setting} is a Key Vault reference that was not resolved: the secret does not exist, or the app's identity lacks the Key Vault Secrets User role.");
             }

@@ -5,15 +5,27 @@ using Tollgate.Hosting;
 
 namespace Tollgate.Tests.Hosting;
 
-public sealed class TollgateOptionsValidatorTests
+/// <summary>
+/// Start-up validation of the configuration through <c>AddTollgate</c>: each feature's options are validated next to
+/// their class, and a bad setting fails start-up naming its path.
+/// </summary>
+public sealed class ConfigurationValidationTests
 {
+    /// <summary>The options bound at the top of the <c>Tollgate</c> section (the request path's, routing's, keys').</summary>
+    private static void ResolveTopLevelOptions(IServiceProvider provider)
+    {
+        _ = provider.GetRequiredService<IOptions<Tollgate.Proxy.ProxyOptions>>().Value;
+        _ = provider.GetRequiredService<IOptions<Tollgate.Routing.RoutingOptions>>().Value;
+        _ = provider.GetRequiredService<IOptions<Tollgate.Keys.KeysOptions>>().Value;
+    }
+
     private static OptionsValidationException? Validate(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         using var provider = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
         try
         {
-            _ = provider.GetRequiredService<IOptions<TollgateOptions>>().Value;
+            ResolveTopLevelOptions(provider);
             return null;
         }
         catch (OptionsValidationException e)
@@ -86,7 +98,7 @@ public sealed class TollgateOptionsValidatorTests
         using var provider = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
         var error = Assert.ThrowsAny<OptionsValidationException>(() =>
         {
-            _ = provider.GetRequiredService<IOptions<TollgateOptions>>().Value;
+            ResolveTopLevelOptions(provider);
             _ = provider.GetRequiredService<IOptions<Tollgate.Admin.AdminOptions>>().Value;
             _ = provider.GetRequiredService<IOptions<Tollgate.Storage.StorageOptions>>().Value;
         });
@@ -106,7 +118,7 @@ public sealed class TollgateOptionsValidatorTests
         }).Build();
         using var provider = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
 
-        var models = provider.GetRequiredService<IOptions<TollgateOptions>>().Value.Upstreams["a"].Models;
+        var models = provider.GetRequiredService<IOptions<Tollgate.Routing.RoutingOptions>>().Value.Upstreams["a"].Models;
         Assert.Equal(new Dictionary<string, string>
         {
             ["gpt-4.1"] = "gpt-4.1", ["gpt-4o-mini"] = "gpt-4o-mini-2024-07-18", ["o3"] = "o3", ["extra"] = "extra-upstream",

@@ -1,10 +1,10 @@
-using Tollgate.Keys;
-using Tollgate.Routing;
+namespace Tollgate.Proxy;
 
-namespace Tollgate;
-
-/// <summary>The <c>Tollgate</c> configuration section.</summary>
-public sealed class TollgateOptions
+/// <summary>
+/// The request path's limits and timeouts: settings at the top of the <c>Tollgate</c> section (beside the ones
+/// <c>Routing/RoutingOptions</c> and <c>Keys/KeysOptions</c> read), e.g. <c>Tollgate:MaxRequestBodyBytes</c>.
+/// </summary>
+public sealed class ProxyOptions
 {
     public const string Section = "Tollgate";
 
@@ -44,25 +44,4 @@ public sealed class TollgateOptions
 
     /// <summary>While a stream waits for its first event, an SSE comment is sent this often to keep front ends from timing out.</summary>
     public TimeSpan StreamHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>Upstream providers by name.</summary>
-    public Dictionary<string, UpstreamOptions> Upstreams { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>Routes with several deployments, priorities, weights or aliases, by client model name (see <see cref="RouteOptions"/>).</summary>
-    public Dictionary<string, RouteOptions> Routes { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Optional secret mixed into every key hash (HMAC-SHA256). Keep it in Key Vault; changing it invalidates
-    /// every stored key hash, including <c>Keys:N:KeyHash</c> values.
-    /// </summary>
-    public string? KeyPepper { get; set; }
-
-    /// <summary>How long a verified key (or an unknown one) is remembered; a revoked or disabled key stops working within this.</summary>
-    public TimeSpan KeyCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>At most this many active keys per owner (two make rotation without downtime possible).</summary>
-    public int MaxActiveKeysPerOwner { get; set; } = 2;
-
-    /// <summary>Client keys declared in configuration.</summary>
-    public List<ApiKeyOptions> Keys { get; set; } = [];
 }
