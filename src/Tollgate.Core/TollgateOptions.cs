@@ -1,5 +1,6 @@
 using Tollgate.Keys;
 using Tollgate.Routing;
+using Tollgate.Upstreams;
 
 namespace Tollgate;
 

@@ -56,9 +56,9 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             }
             if (upstream.Azure is { } azure)
             {
-                failures.AddRange(Routing.AzureOpenAi.Validate(path, upstream, azure));
+                failures.AddRange(Upstreams.AzureOpenAi.Validate(path, upstream, azure));
             }
-            if (upstream.AuthStyle != Routing.UpstreamAuthStyle.None && string.IsNullOrEmpty(upstream.Secret) && upstream.Azure is not { AuthMode: Routing.AzureOpenAiAuthMode.Entra })
+            if (upstream.AuthStyle != Upstreams.UpstreamAuthStyle.None && string.IsNullOrEmpty(upstream.Secret) && upstream.Azure is not { AuthMode: Upstreams.AzureOpenAiAuthMode.Entra })
             {
                 failures.Add($"{path}:Secret is required unless AuthStyle is None (or Azure:AuthMode is Entra).");
             }

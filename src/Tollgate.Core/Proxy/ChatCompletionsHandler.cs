@@ -8,6 +8,7 @@ using Tollgate.Json;
 using Tollgate.Keys;
 using Tollgate.Quota;
 using Tollgate.Routing;
+using Tollgate.Upstreams;
 using Tollgate.Usage;
 using Polly.CircuitBreaker;
 using Polly.Timeout;

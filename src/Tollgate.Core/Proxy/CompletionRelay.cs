@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Tollgate.Diagnostics;
 using Tollgate.Errors;
 using Tollgate.Json;
+using Tollgate.Upstreams;
 using Tollgate.Usage;
 
 namespace Tollgate.Proxy;

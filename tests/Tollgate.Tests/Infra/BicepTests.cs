@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
-using Tollgate.Routing;
 using Tollgate.Tests.Infrastructure;
+using Tollgate.Upstreams;
 
 namespace Tollgate.Tests.Infra;
 
