@@ -1,7 +1,5 @@
 using System.Net;
-using Tollgate.Json;
-using Tollgate.Proxy;
-using Tollgate.Routing;
+using Microsoft.AspNetCore.Http;
 
 namespace Tollgate.Upstreams;
 
@@ -11,25 +9,35 @@ namespace Tollgate.Upstreams;
 /// </summary>
 public sealed class UpstreamRequestFactory
 {
-    /// <summary>The request for one attempt at <paramref name="deployment"/>. Throws <see cref="UpstreamCredentialUnavailableException"/> when it cannot sign in.</summary>
-    public async ValueTask<HttpRequestMessage> CreateAsync(ProxyExchange exchange, Deployment deployment, PooledBufferWriter body, CancellationToken cancellationToken)
+    /// <summary>
+    /// The request for one attempt at <paramref name="upstream"/>. Throws <see cref="UpstreamCredentialUnavailableException"/>
+    /// when it cannot sign in.
+    /// </summary>
+    /// <param name="upstream">The upstream: its credential and its fixed headers.</param>
+    /// <param name="chatCompletionsUri">Where the request goes (<see cref="Upstream.ChatCompletionsUriFor"/> the upstream model, computed once).</param>
+    /// <param name="body">The body to send, already rewritten for this upstream; sent without a copy.</param>
+    /// <param name="stream">True when the client asked for a stream (the request then accepts <c>text/event-stream</c>).</param>
+    /// <param name="requestId">The request's id, sent as <c>X-Request-Id</c>.</param>
+    /// <param name="incoming">The client's request headers, of which only <c>User-Agent</c> and <c>OpenAI-Beta</c> are passed on.</param>
+    /// <param name="cancellationToken">Cancels signing in.</param>
+    public async ValueTask<HttpRequestMessage> CreateAsync(Upstream upstream, Uri chatCompletionsUri, ReadOnlyMemory<byte> body, bool stream, string requestId,
+        IHeaderDictionary incoming, CancellationToken cancellationToken)
     {
-        var auth = await deployment.Upstream.Credential.GetHeaderAsync(cancellationToken).ConfigureAwait(false);
-        var message = new HttpRequestMessage(HttpMethod.Post, deployment.ChatCompletionsUri)
+        var auth = await upstream.Credential.GetHeaderAsync(cancellationToken).ConfigureAwait(false);
+        var message = new HttpRequestMessage(HttpMethod.Post, chatCompletionsUri)
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher,
-            Content = new ReadOnlyMemoryContent(body.WrittenMemory),
+            Content = new ReadOnlyMemoryContent(body),
         };
         message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         var headers = message.Headers;
-        headers.TryAddWithoutValidation("Accept", exchange.Request!.Stream ? "text/event-stream" : "application/json");
-        headers.TryAddWithoutValidation("X-Request-Id", exchange.Record.RequestId);
+        headers.TryAddWithoutValidation("Accept", stream ? "text/event-stream" : "application/json");
+        headers.TryAddWithoutValidation("X-Request-Id", requestId);
         if (auth is { } header)
         {
             headers.TryAddWithoutValidation(header.Name, header.Value);
         }
-        var incoming = exchange.Context.Request.Headers;
         if (incoming.UserAgent.Count > 0)
         {
             headers.TryAddWithoutValidation("User-Agent", incoming.UserAgent.ToString());
@@ -38,7 +46,7 @@ public sealed class UpstreamRequestFactory
         {
             headers.TryAddWithoutValidation("OpenAI-Beta", beta.ToString());
         }
-        foreach (var (headerName, headerValue) in deployment.Upstream.Adaptation.Headers)
+        foreach (var (headerName, headerValue) in upstream.Adaptation.Headers)
         {
             // A fixed header replaces what the client sent under that name.
             headers.Remove(headerName);
