@@ -3,7 +3,8 @@ using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Tollgate.Proxy;
-using Tollgate.Proxy.Adaptation;
+using Tollgate.Upstreams;
+using Tollgate.Upstreams.Adaptation;
 
 namespace Tollgate.Benchmarks;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tollgate.Hosting;
 using Tollgate.Proxy;
+using Tollgate.Upstreams;
 using Tollgate.Usage;
 
 namespace Tollgate.Benchmarks;

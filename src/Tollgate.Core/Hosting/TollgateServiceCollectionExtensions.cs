@@ -11,6 +11,7 @@ using Tollgate.Proxy;
 using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Storage;
+using Tollgate.Upstreams;
 using Tollgate.Usage;
 
 namespace Tollgate.Hosting;

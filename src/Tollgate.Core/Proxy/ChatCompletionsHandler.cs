@@ -8,6 +8,7 @@ using Tollgate.Json;
 using Tollgate.Keys;
 using Tollgate.Quota;
 using Tollgate.Routing;
+using Tollgate.Upstreams;
 using Tollgate.Usage;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -337,7 +338,8 @@ public sealed class ChatCompletionsHandler(
         HttpRequestMessage created;
         try
         {
-            created = await requests.CreateAsync(exchange, deployment, upstreamBody, deadline.Token).ConfigureAwait(false);
+            created = await requests.CreateAsync(deployment.Upstream, deployment.ChatCompletionsUri, upstreamBody.WrittenMemory, exchange.Request!.Stream,
+                record.RequestId, exchange.Context.Request.Headers, deadline.Token).ConfigureAwait(false);
         }
         catch (UpstreamCredentialUnavailableException)
         {

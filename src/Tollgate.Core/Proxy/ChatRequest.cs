@@ -1,6 +1,6 @@
 using System.Buffers;
 using Tollgate.Json;
-using Tollgate.Proxy.Adaptation;
+using Tollgate.Upstreams.Adaptation;
 using Tollgate.Quota;
 
 namespace Tollgate.Proxy;

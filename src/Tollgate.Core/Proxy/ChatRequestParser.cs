@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using Tollgate.Errors;
 using Tollgate.Json;
-using Tollgate.Proxy.Adaptation;
+using Tollgate.Upstreams.Adaptation;
 using Tollgate.Proxy.Parsing;
 
 namespace Tollgate.Proxy;
@@ -15,7 +15,8 @@ namespace Tollgate.Proxy;
 /// </summary>
 public static class ChatRequestParser
 {
-    public const int MaxDepth = 64;
+    /// <summary>The deepest nesting a body may have (<see cref="JsonLimits.MaxRequestDepth"/>).</summary>
+    public const int MaxDepth = JsonLimits.MaxRequestDepth;
 
     private enum Field
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tollgate.Errors;
 using Tollgate.Json;
+using Tollgate.Upstreams;
 using Tollgate.Usage;
 
 namespace Tollgate.Proxy;

@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Text.Json;
-using Tollgate.Proxy.Adaptation;
+using Tollgate.Upstreams;
+using Tollgate.Upstreams.Adaptation;
 
 namespace Tollgate.Proxy;
 
@@ -106,16 +106,8 @@ public static class RequestRewriter
         Write(output, body[position..]);
     }
 
-    /// <summary>The JSON string token for a model name, computed once per route.</summary>
-    public static byte[] EncodeModel(string model)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStringValue(model);
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
+    /// <summary>The JSON string token for a model name (<see cref="ModelNameToken.Encode"/>), computed once per route.</summary>
+    public static byte[] EncodeModel(string model) => ModelNameToken.Encode(model);
 
     private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
     {

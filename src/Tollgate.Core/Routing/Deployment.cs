@@ -1,3 +1,5 @@
+using Tollgate.Upstreams;
+
 namespace Tollgate.Routing;
 
 /// <summary>One way to serve a route: an upstream and the model name it expects, with its priority, weight and health.</summary>
@@ -11,7 +13,7 @@ public sealed class Deployment(Upstream upstream, string upstreamModel, int prio
     public Uri ChatCompletionsUri { get; } = upstream.ChatCompletionsUriFor(upstreamModel);
 
     /// <summary>The upstream model as a JSON string token, quotes included, for splicing into bodies.</summary>
-    public byte[] EncodedUpstreamModel { get; } = Proxy.RequestRewriter.EncodeModel(upstreamModel);
+    public byte[] EncodedUpstreamModel { get; } = ModelNameToken.Encode(upstreamModel);
 
     public int Priority { get; } = priority;
 

@@ -1,6 +1,8 @@
 using Azure.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tollgate.Upstreams;
+using Tollgate.Upstreams.Adaptation;
 
 namespace Tollgate.Routing;
 
@@ -78,14 +80,14 @@ public sealed class ModelRouter
         Routes = _routes.Values.OrderBy(r => r.ClientModel, StringComparer.Ordinal).ToArray();
         Deployments = deployments.Values.DistinctBy(d => d.Name).OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
         metrics?.ObserveDeployments(Deployments, time);
-        AdaptedFields = Proxy.Adaptation.TopLevelFields.Of(upstreams.Values.Select(u => u.Adaptation));
+        AdaptedFields = TopLevelFields.Of(upstreams.Values.Select(u => u.Adaptation));
     }
 
     /// <summary>
     /// The top-level fields some upstream adapts: the parser records where they sit in each request, so no adaptation
     /// reads the body again. Null when no upstream adapts bodies.
     /// </summary>
-    public Proxy.Adaptation.TopLevelFields? AdaptedFields { get; }
+    public TopLevelFields? AdaptedFields { get; }
 
     public IReadOnlyList<ModelRoute> Routes { get; }
 

@@ -1,3 +1,5 @@
+using Tollgate.Upstreams;
+
 namespace Tollgate.Routing;
 
 /// <summary>

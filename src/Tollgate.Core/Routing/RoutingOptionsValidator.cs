@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tollgate.Upstreams;
 
 namespace Tollgate.Routing;
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Tollgate.Tests.Infrastructure;
-using Tollgate.Tests.Routing;
+using Tollgate.Tests.Upstreams;
 
 namespace Tollgate.Tests.EndToEnd;
 

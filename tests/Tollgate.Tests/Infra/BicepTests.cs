@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Tollgate.Routing;
 using Tollgate.Tests.Infrastructure;
+using Tollgate.Upstreams;
 
 namespace Tollgate.Tests.Infra;
 

@@ -4,7 +4,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 using Tollgate.Proxy;
-using Tollgate.Proxy.Adaptation;
+using Tollgate.Upstreams;
+using Tollgate.Upstreams.Adaptation;
 
 namespace Tollgate.Tests.Proxy;
 

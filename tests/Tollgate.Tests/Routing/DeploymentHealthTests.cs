@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
-using Tollgate.Proxy;
 using Tollgate.Routing;
 using Tollgate.Tests.Infrastructure;
+using Tollgate.Upstreams;
 
 namespace Tollgate.Tests.Routing;
 

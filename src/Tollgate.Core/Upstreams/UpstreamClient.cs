@@ -1,0 +1,36 @@
+using System.Net;
+
+namespace Tollgate.Upstreams;
+
+/// <summary>
+/// The one connection pool to upstreams: <see cref="SocketsHttpHandler"/> used through
+/// <see cref="HttpMessageInvoker"/> (no response buffering), with redirects, cookies, proxies and
+/// decompression off and a connect timeout.
+/// </summary>
+public sealed class UpstreamClient : IDisposable
+{
+    private readonly HttpMessageInvoker _invoker;
+
+    public UpstreamClient(HttpMessageHandler handler) => _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+
+    /// <summary>The client every upstream call goes through: no redirects, cookies or proxy, bytes as sent, pooled connections.</summary>
+    /// <param name="connectTimeout">Longest a new connection may take (<c>Tollgate:UpstreamConnectTimeout</c>).</param>
+    public static UpstreamClient Create(TimeSpan connectTimeout) => new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = connectTimeout,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        MaxConnectionsPerServer = int.MaxValue,
+        EnableMultipleHttp2Connections = true,
+        ActivityHeadersPropagator = null,
+    });
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _invoker.SendAsync(request, cancellationToken);
+
+    public void Dispose() => _invoker.Dispose();
+}
