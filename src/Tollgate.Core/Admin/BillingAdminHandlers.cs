@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Billing;
 using Tollgate.Errors;
+using Tollgate.Pricing;
 
 namespace Tollgate.Admin;
 
@@ -14,10 +15,10 @@ namespace Tollgate.Admin;
 /// range, monthly statements as JSON or CSV, and a run of the aggregation on demand.
 /// </summary>
 public sealed partial class BillingAdminHandlers(
-    AdminAuthenticator authenticator, PriceBook prices, IOptions<BillingOptions> options, IServiceProvider services, TimeProvider time,
+    AdminAuthenticator authenticator, PriceBook prices, IOptions<PricingOptions> options, IServiceProvider services, TimeProvider time,
     ILogger<BillingAdminHandlers> logger)
 {
-    private readonly BillingOptions _options = options.Value;
+    private readonly PricingOptions _options = options.Value;
 
     public Task ListPricesAsync(HttpContext context) => AdminPipeline.RunAsync(context, authenticator, async ct =>
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tollgate.Errors;
 using Tollgate.Keys;
+using Tollgate.Pricing;
 using Tollgate.Quota;
 using Tollgate.Storage;
 
@@ -13,7 +14,7 @@ namespace Tollgate.Billing;
 /// <c>GET /v1/usage</c> (and <c>/api/v1/usage</c>) with the client key itself: what that key has used and spent this
 /// month, as rolled up so far. A key sees only its own usage.
 /// </summary>
-public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<BillingOptions> options, IServiceProvider services, QuotaAccounts quotas, TimeProvider time)
+public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<PricingOptions> options, IServiceProvider services, QuotaAccounts quotas, TimeProvider time)
 {
     private static readonly ApiError Unavailable =
         new(503, "server_error", "usage_unavailable", "Usage is kept in Table Storage, which this gateway is not configured with.");

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Tollgate.Admin;
 using Tollgate.Billing;
 using Tollgate.Hosting;
+using Tollgate.Pricing;
 using Tollgate.Quota;
 using Tollgate.Storage;
 using Tollgate.Tests.Infrastructure;
@@ -32,6 +33,7 @@ public sealed class LocalSettingsSampleTests
         (UsageLedgerOptions.Section, typeof(UsageLedgerOptions)),
         (AdminOptions.Section, typeof(AdminOptions)),
         (TokenizerOptions.Section, typeof(TokenizerOptions)),
+        (PricingOptions.Section, typeof(PricingOptions)),
         (BillingOptions.Section, typeof(BillingOptions)),
         (QuotaOptions.Section, typeof(QuotaOptions)),
     ];
@@ -102,7 +104,7 @@ public sealed class LocalSettingsSampleTests
         Assert.Equal(DevKey, services.GetRequiredService<IOptions<TollgateOptions>>().Value.Keys.Single(k => k.Id == "dev").Key);
         Assert.Equal(5m, services.GetRequiredService<IOptions<TollgateOptions>>().Value.Keys.Single(k => k.Id == "dev").Budget!.Amount);
         Assert.True(services.GetRequiredService<IOptions<StorageOptions>>().Value.IsConfigured);
-        Assert.Equal(4, services.GetRequiredService<IOptions<BillingOptions>>().Value.Prices.Count);
+        Assert.Equal(4, services.GetRequiredService<IOptions<PricingOptions>>().Value.Prices.Count);
         Assert.Single(services.GetRequiredService<IOptions<AdminOptions>>().Value.Keys);
         _ = services.GetRequiredService<IOptions<QuotaOptions>>().Value;
         _ = services.GetRequiredService<IOptions<UsageLedgerOptions>>().Value;
@@ -130,33 +132,46 @@ public sealed class LocalSettingsSampleTests
         Values().ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => v.Value, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Binds each section to its options class refusing unknown keys: a setting no option reads (a typo, a removed
-    /// option) is reported with its path, as is a value that does not convert.
+    /// Binds each section to its options classes refusing unknown keys: a setting no option reads (a typo, a removed
+    /// option) is reported with its path, as is a value that does not convert. A section bound by two classes
+    /// (<c>Tollgate:Billing</c>: pricing and aggregation) refuses a key only when both do.
     /// </summary>
     private static List<string> Unbound(Dictionary<string, string?> settings)
     {
         var tollgate = settings.Where(s => s.Key.StartsWith(TollgateOptions.Section + ":", StringComparison.OrdinalIgnoreCase)).ToList();
         var problems = new List<string>();
-        foreach (var (section, options) in Sections.Append((TollgateOptions.Section, typeof(TollgateOptions))))
+        foreach (var classes in Sections.Append((Section: TollgateOptions.Section, Options: typeof(TollgateOptions))).GroupBy(s => s.Section, StringComparer.OrdinalIgnoreCase))
         {
-            var own = tollgate.Where(s => options == typeof(TollgateOptions)
+            var section = classes.Key;
+            var own = tollgate.Where(s => classes.Any(c => c.Options == typeof(TollgateOptions))
                 ? !Sections.Any(other => s.Key.StartsWith(other.Section + ":", StringComparison.OrdinalIgnoreCase))
                 : s.Key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase));
             // One key at a time, so that every unknown key is reported, not only the first.
             foreach (var setting in own)
             {
                 var configuration = new ConfigurationBuilder().AddInMemoryCollection([setting]).Build();
-                try
+                var refusals = classes.Select(c => Refusal(configuration.GetSection(section), c.Options)).ToList();
+                if (refusals.All(r => r is not null))
                 {
-                    configuration.GetSection(section).Get(options, o => o.ErrorOnUnknownConfiguration = true);
-                }
-                catch (InvalidOperationException e)
-                {
-                    problems.Add($"{setting.Key}: {e.Message}");
+                    problems.Add($"{setting.Key}: {string.Join(" ", refusals)}");
                 }
             }
         }
         return problems;
+    }
+
+    /// <summary>Why <paramref name="section"/> does not bind to <paramref name="options"/> (an unknown key, a value that does not convert), or null.</summary>
+    private static string? Refusal(IConfigurationSection section, Type options)
+    {
+        try
+        {
+            section.Get(options, o => o.ErrorOnUnknownConfiguration = true);
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
     }
 
     private static void Flatten(JsonElement element, string path, Dictionary<string, string> into)
