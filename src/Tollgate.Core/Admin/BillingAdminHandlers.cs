@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Billing;
 using Tollgate.Errors;
+using Tollgate.Jobs;
 using Tollgate.Pricing;
 
 namespace Tollgate.Admin;
@@ -110,7 +111,7 @@ public sealed partial class BillingAdminHandlers(
     /// <summary>Runs the aggregation now (it also runs on its schedule), and says what it did.</summary>
     public Task AggregateAsync(HttpContext context) => WithStorageAsync(context, async ct =>
     {
-        var run = await services.GetRequiredService<BillingJob>().RunAsync(ct).ConfigureAwait(false);
+        var run = await services.GetRequiredService<ScheduledJob>().RunAsync(ct).ConfigureAwait(false);
         var result = run.Aggregation!; // WithStorageAsync: storage is configured, so the aggregation ran.
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Tollgate.Admin;
 using Tollgate.Billing;
 using Tollgate.Diagnostics;
+using Tollgate.Jobs;
 using Tollgate.Keys;
 using Tollgate.Pricing;
 using Tollgate.Proxy;
@@ -77,7 +78,7 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton<OwnerBudgets>();
         services.AddHostedService(sp => sp.GetRequiredService<OwnerBudgets>());
         services.TryAddSingleton<QuotaAccounts>();
-        services.TryAddSingleton<BillingJob>();
+        services.TryAddSingleton<ScheduledJob>();
         services.AddHostedService(sp => sp.GetRequiredService<QuotaAccounts>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
@@ -117,7 +118,8 @@ public static class TollgateServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Rolls usage up every <c>Billing:AggregationInterval</c> in this process, when storage is configured: for hosts
+    /// Runs the timer's job (<see cref="ScheduledJob"/>: expired leases released, then usage rolled up) every
+    /// <c>Billing:AggregationInterval</c> in this process, when storage is configured: for hosts
     /// without a timer of their own (the standalone host). The Functions app uses its timer trigger instead.
     /// </summary>
     public static IServiceCollection AddTollgateAggregationService(this IServiceCollection services, IConfiguration configuration)
@@ -125,7 +127,7 @@ public static class TollgateServiceCollectionExtensions
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.IsConfigured)
         {
-            services.AddHostedService<AggregationService>();
+            services.AddHostedService<ScheduledJobService>();
         }
         return services;
     }

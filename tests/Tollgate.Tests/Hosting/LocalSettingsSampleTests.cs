@@ -110,9 +110,9 @@ public sealed class LocalSettingsSampleTests
         _ = services.GetRequiredService<IOptions<UsageLedgerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<TokenizerOptions>>().Value;
 
-        // What the function classes take in their constructors (the timer's BillingJob needs storage, which the sample configures).
+        // What the function classes take in their constructors (the timer's ScheduledJob needs storage, which the sample configures).
         var dependencies = FunctionsSource.Dependencies();
-        Assert.Contains("BillingJob", dependencies);
+        Assert.Contains("ScheduledJob", dependencies);
         foreach (var name in dependencies)
         {
             var type = Assert.Single(typeof(TollgateOptions).Assembly.GetTypes(), t => t.Name == name);
