@@ -72,17 +72,20 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<TollgateOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>()));
         services.TryAddSingleton<UsageSettlement>();
-        services.TryAddSingleton<PriceBook>();
+        services.TryAddSingleton(sp => new PriceBook(sp.GetRequiredService<IOptions<PricingOptions>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PriceBook>>(), sp.GetService<PriceStore>()));
         services.TryAddSingleton<KeyRateLimiter>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceBook>());
         services.TryAddSingleton<OwnerBudgets>();
         services.AddHostedService(sp => sp.GetRequiredService<OwnerBudgets>());
         services.TryAddSingleton<QuotaAccounts>();
-        services.TryAddSingleton<ScheduledJob>();
+        services.TryAddSingleton(sp => new ScheduledJob(sp.GetRequiredService<QuotaAccounts>(), sp.GetRequiredService<ILogger<ScheduledJob>>(),
+            sp.GetService<UsageAggregator>()));
         services.AddHostedService(sp => sp.GetRequiredService<QuotaAccounts>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
-        services.TryAddSingleton<KeyUsageHandler>();
+        services.TryAddSingleton(sp => new KeyUsageHandler(sp.GetRequiredService<ApiKeyAuthenticator>(), sp.GetRequiredService<IOptions<PricingOptions>>(),
+            sp.GetService<RollupStore>(), sp.GetRequiredService<QuotaAccounts>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<BillingAdminHandlers>();
         services.TryAddSingleton<BudgetAdminHandlers>();
         services.TryAddSingleton<DeploymentAdminHandlers>();

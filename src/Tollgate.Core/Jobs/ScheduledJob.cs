@@ -10,7 +10,8 @@ namespace Tollgate.Jobs;
 /// <c>POST /manage/billing/aggregate</c>): first gives back the budget reservations of instances that died, then rolls
 /// usage up. It sits above Quota and Billing so that neither has to drive the other.
 /// </summary>
-public sealed partial class ScheduledJob(QuotaAccounts quotas, ILogger<ScheduledJob> logger, UsageAggregator? aggregator = null)
+/// <param name="aggregator">Rolls usage up; null without storage (only leases are released).</param>
+public sealed partial class ScheduledJob(QuotaAccounts quotas, ILogger<ScheduledJob> logger, UsageAggregator? aggregator)
 {
     private readonly FailureStreak _releaseFailures = new();
 
