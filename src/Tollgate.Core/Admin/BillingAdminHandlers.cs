@@ -6,6 +6,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Billing;
 using Tollgate.Errors;
+using Tollgate.Jobs;
+using Tollgate.Pricing;
 
 namespace Tollgate.Admin;
 
@@ -14,10 +16,10 @@ namespace Tollgate.Admin;
 /// range, monthly statements as JSON or CSV, and a run of the aggregation on demand.
 /// </summary>
 public sealed partial class BillingAdminHandlers(
-    AdminAuthenticator authenticator, PriceBook prices, IOptions<BillingOptions> options, IServiceProvider services, TimeProvider time,
+    AdminAuthenticator authenticator, PriceBook prices, IOptions<PricingOptions> options, IServiceProvider services, TimeProvider time,
     ILogger<BillingAdminHandlers> logger)
 {
-    private readonly BillingOptions _options = options.Value;
+    private readonly PricingOptions _options = options.Value;
 
     public Task ListPricesAsync(HttpContext context) => AdminPipeline.RunAsync(context, authenticator, async ct =>
     {
@@ -109,7 +111,7 @@ public sealed partial class BillingAdminHandlers(
     /// <summary>Runs the aggregation now (it also runs on its schedule), and says what it did.</summary>
     public Task AggregateAsync(HttpContext context) => WithStorageAsync(context, async ct =>
     {
-        var run = await services.GetRequiredService<BillingJob>().RunAsync(ct).ConfigureAwait(false);
+        var run = await services.GetRequiredService<ScheduledJob>().RunAsync(ct).ConfigureAwait(false);
         var result = run.Aggregation!; // WithStorageAsync: storage is configured, so the aggregation ran.
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";

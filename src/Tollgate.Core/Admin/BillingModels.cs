@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Tollgate.Billing;
+using Tollgate.Pricing;
 
 namespace Tollgate.Admin;
 

@@ -2,39 +2,14 @@ using Microsoft.Extensions.Options;
 
 namespace Tollgate.Billing;
 
-/// <summary>Fails start-up on prices or billing settings Tollgate cannot bill with, naming the setting's path.</summary>
+/// <summary>Fails start-up on aggregation settings Tollgate cannot roll usage up with, naming the setting's path.</summary>
 internal sealed class BillingOptionsValidator : IValidateOptions<BillingOptions>
 {
     public ValidateOptionsResult Validate(string? name, BillingOptions options)
     {
-        const string S = BillingOptions.Section;
-        var failures = new List<string>();
-        if (options.Currency.Length != 3 || !options.Currency.All(char.IsAsciiLetterUpper))
-        {
-            failures.Add($"{S}:Currency must be an ISO 4217 code such as USD.");
-        }
-        if (options.CurrencyDecimals is < 0 or > 8)
-        {
-            failures.Add($"{S}:CurrencyDecimals must be between 0 and 8.");
-        }
-        foreach (var (setting, value) in new[]
-                 {
-                     ("PriceRefreshInterval", options.PriceRefreshInterval), ("AggregationInterval", options.AggregationInterval),
-                     ("LateRecordWindow", options.LateRecordWindow), ("Overlap", options.Overlap),
-                 })
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                failures.Add($"{S}:{setting} must be positive.");
-            }
-        }
-        for (var i = 0; i < options.Prices.Count; i++)
-        {
-            if (options.Prices[i].Problem() is { } problem)
-            {
-                failures.Add($"{S}:Prices:{i}: {problem}");
-            }
-        }
+        (string Setting, TimeSpan Value)[] durations =
+            [("AggregationInterval", options.AggregationInterval), ("LateRecordWindow", options.LateRecordWindow), ("Overlap", options.Overlap)];
+        var failures = durations.Where(d => d.Value <= TimeSpan.Zero).Select(d => $"{BillingOptions.Section}:{d.Setting} must be positive.").ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tollgate.Errors;
 using Tollgate.Keys;
+using Tollgate.Pricing;
 using Tollgate.Quota;
 using Tollgate.Storage;
 
@@ -13,7 +13,8 @@ namespace Tollgate.Billing;
 /// <c>GET /v1/usage</c> (and <c>/api/v1/usage</c>) with the client key itself: what that key has used and spent this
 /// month, as rolled up so far. A key sees only its own usage.
 /// </summary>
-public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<BillingOptions> options, IServiceProvider services, QuotaAccounts quotas, TimeProvider time)
+/// <param name="rollups">The rolled-up usage; null without storage (the answer is then 503 <c>usage_unavailable</c>).</param>
+public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<PricingOptions> options, RollupStore? rollups, QuotaAccounts quotas, TimeProvider time)
 {
     private static readonly ApiError Unavailable =
         new(503, "server_error", "usage_unavailable", "Usage is kept in Table Storage, which this gateway is not configured with.");
@@ -27,7 +28,7 @@ public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<
             await ApiErrorWriter.WriteAsync(context.Response, auth.Error!).ConfigureAwait(false);
             return;
         }
-        if (services.GetService<RollupStore>() is not { } store)
+        if (rollups is not { } store)
         {
             await ApiErrorWriter.WriteAsync(context.Response, Unavailable).ConfigureAwait(false);
             return;

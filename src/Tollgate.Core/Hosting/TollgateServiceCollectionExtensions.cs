@@ -6,7 +6,9 @@ using Microsoft.Extensions.Options;
 using Tollgate.Admin;
 using Tollgate.Billing;
 using Tollgate.Diagnostics;
+using Tollgate.Jobs;
 using Tollgate.Keys;
+using Tollgate.Pricing;
 using Tollgate.Proxy;
 using Tollgate.Quota;
 using Tollgate.Routing;
@@ -41,6 +43,7 @@ public static class TollgateServiceCollectionExtensions
         services.AddOptions<UsageLedgerOptions>().Bind(configuration.GetSection(UsageLedgerOptions.Section)).ValidateOnStart();
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
         services.AddOptions<TokenizerOptions>().Bind(configuration.GetSection(TokenizerOptions.Section)).ValidateOnStart();
+        services.AddOptions<PricingOptions>().Bind(configuration.GetSection(PricingOptions.Section)).ValidateOnStart();
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateOnStart();
         services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section)).ValidateOnStart();
         services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.Section)).ValidateOnStart();
@@ -54,6 +57,7 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageLedgerOptions>, UsageLedgerOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TokenizerOptions>, TokenizerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PricingOptions>, PricingOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BillingOptions>, BillingOptionsValidator>());
         services.AddMetrics();
 
@@ -73,17 +77,20 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<ProxyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>()));
         services.TryAddSingleton<UsageSettlement>();
-        services.TryAddSingleton<PriceBook>();
+        services.TryAddSingleton(sp => new PriceBook(sp.GetRequiredService<IOptions<PricingOptions>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PriceBook>>(), sp.GetService<PriceStore>()));
         services.TryAddSingleton<KeyRateLimiter>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceBook>());
         services.TryAddSingleton<OwnerBudgets>();
         services.AddHostedService(sp => sp.GetRequiredService<OwnerBudgets>());
         services.TryAddSingleton<QuotaAccounts>();
-        services.TryAddSingleton<BillingJob>();
+        services.TryAddSingleton(sp => new ScheduledJob(sp.GetRequiredService<QuotaAccounts>(), sp.GetRequiredService<ILogger<ScheduledJob>>(),
+            sp.GetService<UsageAggregator>()));
         services.AddHostedService(sp => sp.GetRequiredService<QuotaAccounts>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
-        services.TryAddSingleton<KeyUsageHandler>();
+        services.TryAddSingleton(sp => new KeyUsageHandler(sp.GetRequiredService<ApiKeyAuthenticator>(), sp.GetRequiredService<IOptions<PricingOptions>>(),
+            sp.GetService<RollupStore>(), sp.GetRequiredService<QuotaAccounts>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<BillingAdminHandlers>();
         services.TryAddSingleton<BudgetAdminHandlers>();
         services.TryAddSingleton<DeploymentAdminHandlers>();
@@ -119,7 +126,8 @@ public static class TollgateServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Rolls usage up every <c>Billing:AggregationInterval</c> in this process, when storage is configured: for hosts
+    /// Runs the timer's job (<see cref="ScheduledJob"/>: expired leases released, then usage rolled up) every
+    /// <c>Billing:AggregationInterval</c> in this process, when storage is configured: for hosts
     /// without a timer of their own (the standalone host). The Functions app uses its timer trigger instead.
     /// </summary>
     public static IServiceCollection AddTollgateAggregationService(this IServiceCollection services, IConfiguration configuration)
@@ -127,7 +135,7 @@ public static class TollgateServiceCollectionExtensions
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.IsConfigured)
         {
-            services.AddHostedService<AggregationService>();
+            services.AddHostedService<ScheduledJobService>();
         }
         return services;
     }

@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Tollgate.Billing;
 using Tollgate.Diagnostics;
 using Tollgate.Errors;
 using Tollgate.Json;
 using Tollgate.Keys;
+using Tollgate.Pricing;
 using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Upstreams;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Tollgate.Billing;
 using Tollgate.Errors;
 using Tollgate.Keys;
+using Tollgate.Pricing;
 using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Streaming;

@@ -1,4 +1,4 @@
-using Tollgate.Billing;
+using Tollgate.Pricing;
 using Tollgate.Streaming;
 using Tollgate.Usage;
 

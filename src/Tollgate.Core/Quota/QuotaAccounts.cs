@@ -3,10 +3,10 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Tollgate.Billing;
 using Tollgate.Diagnostics;
 using Tollgate.Errors;
 using Tollgate.Keys;
+using Tollgate.Pricing;
 using Tollgate.Storage;
 
 namespace Tollgate.Quota;
@@ -24,14 +24,14 @@ public sealed partial class QuotaAccounts(
     IQuotaStore store,
     OwnerBudgets owners,
     IOptions<QuotaOptions> options,
-    IOptions<BillingOptions> billing,
+    IOptions<PricingOptions> pricing,
     TimeProvider time,
     ILogger<QuotaAccounts> logger,
     TollgateMetrics metrics) : BackgroundService
 {
     private readonly QuotaOptions _options = options.Value;
     private readonly FailureStreak _unreachable = new();
-    private readonly string _currency = billing.Value.Currency;
+    private readonly string _currency = pricing.Value.Currency;
     private readonly ConcurrentDictionary<QuotaAccountId, LocalAccount> _accounts = new();
 
     // The hot path finds its local account without building an id: by scope, subject and window key.

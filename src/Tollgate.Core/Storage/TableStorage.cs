@@ -37,7 +37,7 @@ public sealed class TableStorage
     /// <summary>Usage pages written by the ledger (see <c>Usage/UsagePage</c>).</summary>
     public TableClient Usage { get; }
 
-    /// <summary>Prices set through the admin API (see <c>Billing/PriceStore</c>).</summary>
+    /// <summary>Prices set through the admin API (see <c>Pricing/PriceStore</c>).</summary>
     public TableClient Prices { get; }
 
     /// <summary>Usage rolled up by key and owner, hour, day and month, and the aggregation's watermark (see <c>Billing/RollupStore</c>).</summary>

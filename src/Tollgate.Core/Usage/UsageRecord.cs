@@ -36,7 +36,7 @@ public sealed class UsageRecord
     /// <summary>What the request cost at the price in effect when it started, unrounded (0 when it used nothing or is unpriced).</summary>
     public decimal Cost { get; set; }
 
-    /// <summary>The price used (<c>Billing/ModelPrice.Version</c>); null when none was.</summary>
+    /// <summary>The price used (<c>Pricing/ModelPrice.Version</c>); null when none was.</summary>
     public string? PriceVersion { get; set; }
 
     /// <summary>The model had no price and was served anyway (<c>Pricing:AllowUnpriced</c>): its cost is unknown, not 0.</summary>

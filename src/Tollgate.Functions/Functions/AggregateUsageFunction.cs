@@ -1,5 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
-using Tollgate.Billing;
+using Tollgate.Jobs;
 
 namespace Tollgate.Functions.Functions;
 
@@ -8,7 +8,7 @@ namespace Tollgate.Functions.Functions;
 /// <c>0 */5 * * * *</c>). A late or missed run (<c>IsPastDue</c>) needs nothing special: the job starts from its
 /// watermark, so it catches up whatever it missed.
 /// </summary>
-public sealed class AggregateUsageFunction(BillingJob job)
+public sealed class AggregateUsageFunction(ScheduledJob job)
 {
     [Function("AggregateUsage")]
     public Task Run([TimerTrigger("%TOLLGATE_AGGREGATION_SCHEDULE%")] TimerInfo timer, CancellationToken cancellationToken) =>

@@ -7,6 +7,7 @@ using Tollgate.Admin;
 using Tollgate.Billing;
 using Tollgate.Hosting;
 using Tollgate.Keys;
+using Tollgate.Pricing;
 using Tollgate.Proxy;
 using Tollgate.Quota;
 using Tollgate.Routing;
@@ -38,6 +39,7 @@ public sealed class LocalSettingsSampleTests
         (UsageLedgerOptions.Section, typeof(UsageLedgerOptions)),
         (AdminOptions.Section, typeof(AdminOptions)),
         (TokenizerOptions.Section, typeof(TokenizerOptions)),
+        (PricingOptions.Section, typeof(PricingOptions)),
         (BillingOptions.Section, typeof(BillingOptions)),
         (QuotaOptions.Section, typeof(QuotaOptions)),
     ];
@@ -111,15 +113,15 @@ public sealed class LocalSettingsSampleTests
         Assert.Equal(DevKey, services.GetRequiredService<IOptions<KeysOptions>>().Value.Keys.Single(k => k.Id == "dev").Key);
         Assert.Equal(5m, services.GetRequiredService<IOptions<KeysOptions>>().Value.Keys.Single(k => k.Id == "dev").Budget!.Amount);
         Assert.True(services.GetRequiredService<IOptions<StorageOptions>>().Value.IsConfigured);
-        Assert.Equal(4, services.GetRequiredService<IOptions<BillingOptions>>().Value.Prices.Count);
+        Assert.Equal(4, services.GetRequiredService<IOptions<PricingOptions>>().Value.Prices.Count);
         Assert.Single(services.GetRequiredService<IOptions<AdminOptions>>().Value.Keys);
         _ = services.GetRequiredService<IOptions<QuotaOptions>>().Value;
         _ = services.GetRequiredService<IOptions<UsageLedgerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<TokenizerOptions>>().Value;
 
-        // What the function classes take in their constructors (the timer's BillingJob needs storage, which the sample configures).
+        // What the function classes take in their constructors (the timer's ScheduledJob needs storage, which the sample configures).
         var dependencies = FunctionsSource.Dependencies();
-        Assert.Contains("BillingJob", dependencies);
+        Assert.Contains("ScheduledJob", dependencies);
         foreach (var name in dependencies)
         {
             var type = Assert.Single(typeof(KeysOptions).Assembly.GetTypes(), t => t.Name == name);
@@ -139,21 +141,24 @@ public sealed class LocalSettingsSampleTests
         Values().ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => v.Value, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Binds each section to its options class refusing unknown keys: a setting no option reads (a typo, a removed
-    /// option) is reported with its path, as is a value that does not convert.
+    /// Binds each section to its options classes refusing unknown keys: a setting no option reads (a typo, a removed
+    /// option) is reported with its path, as is a value that does not convert. A section bound by two classes
+    /// (<c>Tollgate:Billing</c>: pricing and aggregation) refuses a key only when both do.
     /// </summary>
     private static List<string> Unbound(Dictionary<string, string?> settings)
     {
         var tollgate = settings.Where(s => s.Key.StartsWith(ProxyOptions.Section + ":", StringComparison.OrdinalIgnoreCase)).ToList();
         var problems = new List<string>();
-        foreach (var (section, options) in Sections)
+        // A section may be read by several classes (Tollgate:Billing by BillingOptions and PricingOptions): a setting
+        // there must be one of theirs. One key at a time, so that every unknown key is reported, not only the first.
+        foreach (var classes in Sections.GroupBy(s => s.Section, StringComparer.OrdinalIgnoreCase))
         {
-            // One key at a time, so that every unknown key is reported, not only the first.
-            foreach (var setting in tollgate.Where(s => s.Key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase)))
+            foreach (var setting in tollgate.Where(s => s.Key.StartsWith(classes.Key + ":", StringComparison.OrdinalIgnoreCase)))
             {
-                if (BindError(setting, section, options) is { } error)
+                var errors = classes.Select(c => BindError(setting, classes.Key, c.Options)).ToList();
+                if (errors.All(e => e is not null))
                 {
-                    problems.Add($"{setting.Key}: {error}");
+                    problems.Add($"{setting.Key}: {string.Join(" / ", errors)}");
                 }
             }
         }

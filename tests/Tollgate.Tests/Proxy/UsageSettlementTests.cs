@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Options;
-using Tollgate.Billing;
+using Tollgate.Pricing;
 using Tollgate.Proxy;
 using Tollgate.Streaming;
 using Tollgate.Usage;

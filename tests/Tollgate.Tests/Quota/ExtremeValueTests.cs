@@ -1,5 +1,5 @@
 using System.Numerics;
-using Tollgate.Billing;
+using Tollgate.Pricing;
 using Tollgate.Keys;
 using Tollgate.Proxy;
 using Tollgate.Quota;

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Tollgate.Billing;
+using Tollgate.Pricing;
 using Tollgate.Diagnostics;
 using Tollgate.Keys;
 using Tollgate.Quota;
@@ -22,7 +22,7 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
 
     internal static QuotaAccounts Create(IQuotaStore store, TimeProvider clock, QuotaOptions? options = null) =>
         new(store, new OwnerBudgets(Options.Create(options ?? new QuotaOptions()), clock, NullLogger<OwnerBudgets>.Instance),
-            Options.Create(options ?? new QuotaOptions()), Options.Create(new BillingOptions()), clock, NullLogger<QuotaAccounts>.Instance,
+            Options.Create(options ?? new QuotaOptions()), Options.Create(new PricingOptions()), clock, NullLogger<QuotaAccounts>.Instance,
             new TollgateMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()));
 
     private static async Task<(BudgetHold Hold, Tollgate.Errors.ApiError? Refusal)> ReserveAsync(QuotaAccounts quotas, ApiKey key, decimal money, long tokens = 10)

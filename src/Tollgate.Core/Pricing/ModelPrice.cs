@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Tollgate.Billing;
+namespace Tollgate.Pricing;
 
 /// <summary>
 /// What one model costs from a date on: per million input, cached input, output and (when priced apart) reasoning

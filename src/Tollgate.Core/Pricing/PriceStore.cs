@@ -4,7 +4,7 @@ using Azure.Data.Tables;
 using Tollgate.Json;
 using Tollgate.Storage;
 
-namespace Tollgate.Billing;
+namespace Tollgate.Pricing;
 
 /// <summary>
 /// Prices set through the admin API, in one partition of the prices table (a price list is small and read whole).

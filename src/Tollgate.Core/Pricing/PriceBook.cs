@@ -4,15 +4,16 @@ using Microsoft.Extensions.Options;
 using Tollgate.Errors;
 using Tollgate.Storage;
 
-namespace Tollgate.Billing;
+namespace Tollgate.Pricing;
 
 /// <summary>
 /// The prices in force: configuration's, plus those stored through the admin API (re-read every
 /// <c>PriceRefreshInterval</c>, and at once on this instance after a change). Loaded before the host serves.
 /// </summary>
-public sealed partial class PriceBook(IOptions<BillingOptions> options, TimeProvider time, ILogger<PriceBook> logger, PriceStore? store = null) : IHostedService
+/// <param name="store">The stored prices; null without storage (configuration's prices only).</param>
+public sealed partial class PriceBook(IOptions<PricingOptions> options, TimeProvider time, ILogger<PriceBook> logger, PriceStore? store) : IHostedService
 {
-    private readonly BillingOptions _options = options.Value;
+    private readonly PricingOptions _options = options.Value;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private StaleRefresher? _refresher;
     private readonly FailureStreak _failures = new();

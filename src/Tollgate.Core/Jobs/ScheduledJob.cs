@@ -1,19 +1,21 @@
 using Microsoft.Extensions.Logging;
+using Tollgate.Billing;
 using Tollgate.Quota;
 using Tollgate.Storage;
 
-namespace Tollgate.Billing;
+namespace Tollgate.Jobs;
 
 /// <summary>
-/// The timer's job (the Functions timer trigger, the standalone host's <see cref="AggregationService"/>, and
+/// The timer's job (the Functions timer trigger, the standalone host's <see cref="ScheduledJobService"/>, and
 /// <c>POST /manage/billing/aggregate</c>): first gives back the budget reservations of instances that died, then rolls
-/// usage up.
+/// usage up. It sits above Quota and Billing so that neither has to drive the other.
 /// </summary>
-public sealed partial class BillingJob(QuotaAccounts quotas, ILogger<BillingJob> logger, UsageAggregator? aggregator = null)
+/// <param name="aggregator">Rolls usage up; null without storage (only leases are released).</param>
+public sealed partial class ScheduledJob(QuotaAccounts quotas, ILogger<ScheduledJob> logger, UsageAggregator? aggregator)
 {
     private readonly FailureStreak _releaseFailures = new();
 
-    public async Task<BillingJobResult> RunAsync(CancellationToken cancellationToken)
+    public async Task<ScheduledJobResult> RunAsync(CancellationToken cancellationToken)
     {
         var released = 0;
         try
@@ -31,12 +33,9 @@ public sealed partial class BillingJob(QuotaAccounts quotas, ILogger<BillingJob>
         }
         // Without storage there is nothing to roll up (usage stays in memory); leases were still released above.
         var aggregation = aggregator is null ? null : await aggregator.RunAsync(cancellationToken).ConfigureAwait(false);
-        return new BillingJobResult(aggregation, released);
+        return new ScheduledJobResult(aggregation, released);
     }
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Expired budget leases could not be released ({Error}); every run tries again, logged once until one succeeds")]
     private static partial void LogReleaseFailed(ILogger logger, string error);
 }
-
-/// <summary>What one run did: the aggregation's figures (null without storage), and how many expired budget leases it released.</summary>
-public sealed record BillingJobResult(AggregationResult? Aggregation, int LeasesReleased);

@@ -1,6 +1,6 @@
-using Tollgate.Billing;
+using Tollgate.Pricing;
 
-namespace Tollgate.Tests.Billing;
+namespace Tollgate.Tests.Pricing;
 
 public sealed class ModelPriceTests
 {

@@ -1,4 +1,4 @@
-namespace Tollgate.Billing;
+namespace Tollgate.Pricing;
 
 /// <summary>
 /// An immutable, effective-dated set of prices. The price of a request is the newest one in effect when it started:

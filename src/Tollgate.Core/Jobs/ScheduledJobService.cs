@@ -1,16 +1,17 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tollgate.Billing;
 using Tollgate.Storage;
 
-namespace Tollgate.Billing;
+namespace Tollgate.Jobs;
 
 /// <summary>
-/// The standalone host's aggregation timer: runs <see cref="BillingJob"/> (lease release, then <see cref="UsageAggregator"/>) every <c>Billing:AggregationInterval</c>
+/// The standalone host's timer: runs <see cref="ScheduledJob"/> (lease release, then <see cref="UsageAggregator"/>) every <c>Billing:AggregationInterval</c>
 /// (the Functions app runs the same job from its timer trigger instead). A failed run, whatever it threw, is logged (once
 /// per streak of failures) and the next one picks up from the same watermark; only the host stopping ends the loop.
 /// </summary>
-public sealed partial class AggregationService(BillingJob job, IOptions<BillingOptions> options, TimeProvider time, ILogger<AggregationService> logger)
+public sealed partial class ScheduledJobService(ScheduledJob job, IOptions<BillingOptions> options, TimeProvider time, ILogger<ScheduledJobService> logger)
     : BackgroundService
 {
     private readonly FailureStreak _failures = new();
