@@ -9,7 +9,7 @@ namespace Tollgate.Billing;
 /// <c>POST /manage/billing/aggregate</c>): first gives back the budget reservations of instances that died, then rolls
 /// usage up.
 /// </summary>
-public sealed partial class BillingJob(QuotaAccounts quotas, ILogger<BillingJob> logger, UsageAggregator? aggregator = null)
+public sealed partial class BillingJob(LeaseReleaser leases, ILogger<BillingJob> logger, UsageAggregator? aggregator = null)
 {
     private readonly FailureStreak _releaseFailures = new();
 
@@ -18,7 +18,7 @@ public sealed partial class BillingJob(QuotaAccounts quotas, ILogger<BillingJob>
         var released = 0;
         try
         {
-            released = await quotas.ReleaseExpiredLeasesAsync(cancellationToken).ConfigureAwait(false);
+            released = await leases.ReleaseExpiredLeasesAsync(cancellationToken).ConfigureAwait(false);
             _releaseFailures.Succeed();
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -73,9 +73,13 @@ public static class TollgateServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PriceBook>());
         services.TryAddSingleton<OwnerBudgets>();
         services.AddHostedService(sp => sp.GetRequiredService<OwnerBudgets>());
+        services.TryAddSingleton<LocalAccounts>();
         services.TryAddSingleton<QuotaAccounts>();
+        services.TryAddSingleton<QuotaFlusher>();
+        services.TryAddSingleton<BudgetReader>();
+        services.TryAddSingleton<LeaseReleaser>();
         services.TryAddSingleton<BillingJob>();
-        services.AddHostedService(sp => sp.GetRequiredService<QuotaAccounts>());
+        services.AddHostedService(sp => sp.GetRequiredService<QuotaFlusher>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
         services.TryAddSingleton<KeyUsageHandler>();

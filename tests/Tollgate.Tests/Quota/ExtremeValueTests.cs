@@ -146,7 +146,7 @@ public sealed class ExtremeValueTests
         for (var i = 0; i < 2_000; i++)
         {
             var clock = new ManualTimeProvider(T0);
-            var quotas = QuotaAccountsTests.Create(new MemoryQuotaStore(), clock);
+            var quotas = QuotaAccountsTests.Create(new MemoryQuotaStore(), clock).Accounts;
             var budget = new Budget
             {
                 Amount = random.Next(3) == 0 ? null : random.Next(3) switch { 0 => 0m, 1 => Budget.MaxLimit, _ => (decimal)random.NextDouble() * 1000 },
