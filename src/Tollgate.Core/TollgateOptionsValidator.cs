@@ -144,8 +144,8 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
             {
                 failures.Add($"{path}:Models: '{model}' is not a model any upstream or route serves (nor an alias).");
             }
-            if (key.RequestsPerMinute is <= 0 or > Quota.KeyRateLimiter.MaxPerMinute || key.TokensPerMinute is <= 0 or > Quota.KeyRateLimiter.MaxPerMinute
-                || key.MonthlyBudgetUsd is < 0 or > Quota.Budget.MaxLimit)
+            if (key.RequestsPerMinute is <= 0 or > Keys.ApiKey.MaxPerMinute || key.TokensPerMinute is <= 0 or > Keys.ApiKey.MaxPerMinute
+                || key.MonthlyBudgetUsd is < 0 or > Keys.Budget.MaxLimit)
             {
                 failures.Add($"{path}: RequestsPerMinute and TokensPerMinute must be from 1 to 10^12, MonthlyBudgetUsd from 0 to 10^15.");
             }

@@ -1,3 +1,4 @@
+using Tollgate.Keys;
 namespace Tollgate.Quota;
 
 /// <summary>This instance's side of one shared account. Figures change under <see cref="Gate"/>; exchanges one at a time under <see cref="Io"/>.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Diagnostics;
+using Tollgate.Keys;
 using Tollgate.Storage;
 
 namespace Tollgate.Quota;

@@ -1,3 +1,4 @@
+using Tollgate.Keys;
 namespace Tollgate.Quota;
 
 /// <summary><c>Tollgate:Quota</c>: how quota estimates what a request may use, owner budgets, and how budgets are shared between instances.</summary>
