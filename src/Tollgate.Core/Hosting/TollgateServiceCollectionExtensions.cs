@@ -71,7 +71,8 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton<PriceBook>();
         services.TryAddSingleton<KeyRateLimiter>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceBook>());
-        services.TryAddSingleton<OwnerBudgets>();
+        services.TryAddSingleton(sp => new OwnerBudgets(sp.GetRequiredService<IOptions<QuotaOptions>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<OwnerBudgets>(), sp.GetService<OwnerBudgetStore>()));
         services.AddHostedService(sp => sp.GetRequiredService<OwnerBudgets>());
         services.TryAddSingleton<LocalAccounts>();
         services.TryAddSingleton<QuotaAccounts>();

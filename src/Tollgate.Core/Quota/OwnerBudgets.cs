@@ -12,7 +12,8 @@ namespace Tollgate.Quota;
 /// the host serves; until stored ones could be read, <see cref="Loaded"/> is false and budgets refuse (503) rather than
 /// let an owner spend past a budget nobody could read.
 /// </summary>
-public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimeProvider time, ILogger<OwnerBudgets> logger, OwnerBudgetStore? store = null) : IHostedService
+/// <param name="store">The stored owner budgets; null without storage (<c>Tollgate:Storage</c>), when only configuration's apply.</param>
+public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimeProvider time, ILogger<OwnerBudgets> logger, OwnerBudgetStore? store) : IHostedService
 {
     private readonly QuotaOptions _options = options.Value;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
