@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tollgate.Errors;
 using Tollgate.Keys;
-using Tollgate.Quota;
 using Tollgate.Usage;
 
 namespace Tollgate.Admin;

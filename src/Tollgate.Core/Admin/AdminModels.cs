@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Tollgate.Keys;
-using Tollgate.Quota;
 using Tollgate.Usage;
 
 namespace Tollgate.Admin;

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Tollgate.Quota;
+using Tollgate.Keys;
 
 namespace Tollgate.Admin;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Tollgate.Errors;
-using Tollgate.Quota;
+using Tollgate.Keys;
 
 namespace Tollgate.Admin;
 

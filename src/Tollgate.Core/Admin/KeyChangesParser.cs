@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Tollgate.Errors;
 using Tollgate.Keys;
-using Tollgate.Quota;
 
 namespace Tollgate.Admin;
 

@@ -14,7 +14,7 @@ namespace Tollgate.Billing;
 /// month, as rolled up so far. A key sees only its own usage.
 /// </summary>
 /// <param name="rollups">The rolled-up usage; null without storage (the answer is then 503 <c>usage_unavailable</c>).</param>
-public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<PricingOptions> options, RollupStore? rollups, QuotaAccounts quotas, TimeProvider time)
+public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<PricingOptions> options, RollupStore? rollups, BudgetReader reader, TimeProvider time)
 {
     private static readonly ApiError Unavailable =
         new(503, "server_error", "usage_unavailable", "Usage is kept in Table Storage, which this gateway is not configured with.");
@@ -42,14 +42,14 @@ public sealed class KeyUsageHandler(ApiKeyAuthenticator authenticator, IOptions<
         {
             rollup = await store.GetAsync(RollupScope.Key, key.Id, month, context.RequestAborted).ConfigureAwait(false);
             (asOf, _) = await store.ReadWatermarkAsync(context.RequestAborted).ConfigureAwait(false);
-            var (keyBudget, ownerBudget) = quotas.BudgetsOf(key);
+            var (keyBudget, ownerBudget) = reader.BudgetsOf(key);
             if (keyBudget is not null)
             {
-                budgets.Add(DescribeBudget(BudgetScope.Key, keyBudget, await quotas.DescribeAsync(BudgetScope.Key, key.Id, keyBudget, context.RequestAborted).ConfigureAwait(false)));
+                budgets.Add(DescribeBudget(BudgetScope.Key, keyBudget, await reader.DescribeAsync(BudgetScope.Key, key.Id, keyBudget, context.RequestAborted).ConfigureAwait(false)));
             }
             if (ownerBudget is not null)
             {
-                budgets.Add(DescribeBudget(BudgetScope.Owner, ownerBudget, await quotas.DescribeAsync(BudgetScope.Owner, key.Owner, ownerBudget, context.RequestAborted).ConfigureAwait(false)));
+                budgets.Add(DescribeBudget(BudgetScope.Owner, ownerBudget, await reader.DescribeAsync(BudgetScope.Owner, key.Owner, ownerBudget, context.RequestAborted).ConfigureAwait(false)));
             }
         }
         catch (Exception e) when (TableStorage.IsOutage(e))

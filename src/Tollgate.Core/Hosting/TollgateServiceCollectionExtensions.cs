@@ -81,16 +81,21 @@ public static class TollgateServiceCollectionExtensions
             sp.GetRequiredService<ILogger<PriceBook>>(), sp.GetService<PriceStore>()));
         services.TryAddSingleton<KeyRateLimiter>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceBook>());
-        services.TryAddSingleton<OwnerBudgets>();
+        services.TryAddSingleton(sp => new OwnerBudgets(sp.GetRequiredService<IOptions<QuotaOptions>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<OwnerBudgets>(), sp.GetService<OwnerBudgetStore>()));
         services.AddHostedService(sp => sp.GetRequiredService<OwnerBudgets>());
+        services.TryAddSingleton<LocalAccounts>();
         services.TryAddSingleton<QuotaAccounts>();
-        services.TryAddSingleton(sp => new ScheduledJob(sp.GetRequiredService<QuotaAccounts>(), sp.GetRequiredService<ILogger<ScheduledJob>>(),
+        services.TryAddSingleton<QuotaFlusher>();
+        services.TryAddSingleton<BudgetReader>();
+        services.TryAddSingleton<LeaseReleaser>();
+        services.TryAddSingleton(sp => new ScheduledJob(sp.GetRequiredService<LeaseReleaser>(), sp.GetRequiredService<ILogger<ScheduledJob>>(),
             sp.GetService<UsageAggregator>()));
-        services.AddHostedService(sp => sp.GetRequiredService<QuotaAccounts>());
+        services.AddHostedService(sp => sp.GetRequiredService<QuotaFlusher>());
         services.TryAddSingleton<ChatCompletionsHandler>();
         services.TryAddSingleton<ModelsHandler>();
         services.TryAddSingleton(sp => new KeyUsageHandler(sp.GetRequiredService<ApiKeyAuthenticator>(), sp.GetRequiredService<IOptions<PricingOptions>>(),
-            sp.GetService<RollupStore>(), sp.GetRequiredService<QuotaAccounts>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetService<RollupStore>(), sp.GetRequiredService<BudgetReader>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<BillingAdminHandlers>();
         services.TryAddSingleton<BudgetAdminHandlers>();
         services.TryAddSingleton<DeploymentAdminHandlers>();

@@ -11,7 +11,7 @@ namespace Tollgate.Jobs;
 /// usage up. It sits above Quota and Billing so that neither has to drive the other.
 /// </summary>
 /// <param name="aggregator">Rolls usage up; null without storage (only leases are released).</param>
-public sealed partial class ScheduledJob(QuotaAccounts quotas, ILogger<ScheduledJob> logger, UsageAggregator? aggregator)
+public sealed partial class ScheduledJob(LeaseReleaser leases, ILogger<ScheduledJob> logger, UsageAggregator? aggregator)
 {
     private readonly FailureStreak _releaseFailures = new();
 
@@ -20,7 +20,7 @@ public sealed partial class ScheduledJob(QuotaAccounts quotas, ILogger<Scheduled
         var released = 0;
         try
         {
-            released = await quotas.ReleaseExpiredLeasesAsync(cancellationToken).ConfigureAwait(false);
+            released = await leases.ReleaseExpiredLeasesAsync(cancellationToken).ConfigureAwait(false);
             _releaseFailures.Succeed();
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -1,5 +1,3 @@
-using Tollgate.Quota;
-
 namespace Tollgate.Keys;
 
 /// <summary>A Tollgate client key as the gateway sees it after lookup: identity, permissions, limits and state, no secret.</summary>
@@ -14,6 +12,9 @@ public sealed record ApiKey
     public KeyState State { get; init; } = KeyState.Active;
     public DateTimeOffset? ExpiresAt { get; init; }
     public required KeyHash Hash { get; init; }
+
+    /// <summary>The highest requests or tokens per minute a key may be given (10^12): any real limit, and none that loses precision.</summary>
+    public const long MaxPerMinute = 1_000_000_000_000;
 
     /// <summary>Requests per minute allowed; null for no limit.</summary>
     public long? RequestsPerMinute { get; init; }

@@ -1,5 +1,3 @@
-using Tollgate.Quota;
-
 namespace Tollgate.Keys;
 
 /// <summary>A key declared in configuration (<c>Tollgate:Keys:N</c>): for local runs and small deployments.</summary>

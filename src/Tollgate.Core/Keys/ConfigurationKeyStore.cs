@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Tollgate.Quota;
 
 namespace Tollgate.Keys;
 

@@ -1,5 +1,3 @@
-using Tollgate.Quota;
-
 namespace Tollgate.Keys;
 
 /// <summary>

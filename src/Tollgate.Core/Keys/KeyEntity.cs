@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Azure.Data.Tables;
-using Tollgate.Quota;
 
 namespace Tollgate.Keys;
 

@@ -1,5 +1,3 @@
-using Tollgate.Quota;
-
 namespace Tollgate.Keys;
 
 /// <summary>What a key's id, name, owner and limits may be.</summary>
@@ -51,7 +49,7 @@ internal static class KeyValidation
 
     public static void ValidateLimits(long? rpm, long? tpm, Budget? budget)
     {
-        if (rpm is <= 0 or > KeyRateLimiter.MaxPerMinute || tpm is <= 0 or > KeyRateLimiter.MaxPerMinute)
+        if (rpm is <= 0 or > ApiKey.MaxPerMinute || tpm is <= 0 or > ApiKey.MaxPerMinute)
         {
             throw new KeyAdministrationException(KeyAdministrationError.InvalidLimit, "requests_per_minute and tokens_per_minute must be from 1 to 10^12.");
         }

@@ -47,8 +47,8 @@ internal sealed class KeysOptionsValidator : IValidateOptions<KeysOptions>
             {
                 failures.Add($"{path}:Owner must be {KeyValidation.OwnerRule}.");
             }
-            if (key.RequestsPerMinute is <= 0 or > Quota.KeyRateLimiter.MaxPerMinute || key.TokensPerMinute is <= 0 or > Quota.KeyRateLimiter.MaxPerMinute
-                || key.MonthlyBudgetUsd is < 0 or > Quota.Budget.MaxLimit)
+            if (key.RequestsPerMinute is <= 0 or > ApiKey.MaxPerMinute || key.TokensPerMinute is <= 0 or > ApiKey.MaxPerMinute
+                || key.MonthlyBudgetUsd is < 0 or > Budget.MaxLimit)
             {
                 failures.Add($"{path}: RequestsPerMinute and TokensPerMinute must be from 1 to 10^12, MonthlyBudgetUsd from 0 to 10^15.");
             }

@@ -1,5 +1,3 @@
-using Tollgate.Quota;
-
 namespace Tollgate.Keys;
 
 /// <summary>What an administrator asks for when creating a key (<paramref name="Budget"/>: the key's own, or null for none).</summary>

@@ -6,9 +6,9 @@ namespace Tollgate.Quota;
 /// </summary>
 public sealed class BudgetHold
 {
-    internal QuotaAccounts.Reservation? KeyReservation { get; set; }
+    internal Reservation? KeyReservation { get; set; }
 
-    internal QuotaAccounts.Reservation? OwnerReservation { get; set; }
+    internal Reservation? OwnerReservation { get; set; }
 
     /// <summary>Soft budgets the request was served over: <c>key</c>, <c>owner</c> or both; null when none.</summary>
     public string? OverScopes { get; internal set; }

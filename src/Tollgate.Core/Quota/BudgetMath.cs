@@ -1,3 +1,4 @@
+using Tollgate.Keys;
 namespace Tollgate.Quota;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Tollgate.Diagnostics;
+using Tollgate.Keys;
 
 namespace Tollgate.Quota;
 

@@ -12,9 +12,6 @@ namespace Tollgate.Quota;
 /// </summary>
 public sealed class KeyRateLimiter(TimeProvider time)
 {
-    /// <summary>The highest requests or tokens per minute a key may be given (10^12): any real limit, and none that loses precision.</summary>
-    public const long MaxPerMinute = 1_000_000_000_000;
-
     private readonly ConcurrentDictionary<string, KeyBuckets> _keys = new(StringComparer.Ordinal);
 
     /// <summary>The key's limits and what is left, without taking anything.</summary>

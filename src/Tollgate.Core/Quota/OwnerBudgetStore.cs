@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using Tollgate.Keys;
 using Tollgate.Storage;
 
 namespace Tollgate.Quota;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tollgate.Keys;
 using Tollgate.Storage;
 
 namespace Tollgate.Quota;
@@ -11,7 +12,8 @@ namespace Tollgate.Quota;
 /// the host serves; until stored ones could be read, <see cref="Loaded"/> is false and budgets refuse (503) rather than
 /// let an owner spend past a budget nobody could read.
 /// </summary>
-public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimeProvider time, ILogger<OwnerBudgets> logger, OwnerBudgetStore? store = null) : IHostedService
+/// <param name="store">The stored owner budgets; null without storage (<c>Tollgate:Storage</c>), when only configuration's apply.</param>
+public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimeProvider time, ILogger<OwnerBudgets> logger, OwnerBudgetStore? store) : IHostedService
 {
     private readonly QuotaOptions _options = options.Value;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
@@ -40,6 +42,10 @@ public sealed partial class OwnerBudgets(IOptions<QuotaOptions> options, TimePro
         RefreshIfStale(snapshot);
         return owner.Length > 0 && snapshot.Budgets.TryGetValue(owner, out var budget) && budget.IsSet ? budget : null;
     }
+
+    /// <summary>The key's own budget and its owner's, when either has one (cheap: no I/O).</summary>
+    public (Budget? Key, Budget? Owner) BudgetsOf(ApiKey key) =>
+        (key.Budget is { IsSet: true } own ? own : null, key.Owner.Length > 0 ? For(key.Owner) : null);
 
     /// <summary>Every owner budget in force, by owner, and whether it was stored through the admin API.</summary>
     public IEnumerable<(string Owner, Budget Budget, bool Stored)> All()

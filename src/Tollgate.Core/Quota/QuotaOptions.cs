@@ -1,5 +1,4 @@
-using Microsoft.Extensions.Options;
-
+using Tollgate.Keys;
 namespace Tollgate.Quota;
 
 /// <summary><c>Tollgate:Quota</c>: how quota estimates what a request may use, owner budgets, and how budgets are shared between instances.</summary>
@@ -72,11 +71,4 @@ public sealed class QuotaOptions
         }
         return null;
     }
-}
-
-/// <summary>Refuses to start with quota options that cannot work, naming the setting.</summary>
-public sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
-{
-    public ValidateOptionsResult Validate(string? name, QuotaOptions options) =>
-        options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
 }

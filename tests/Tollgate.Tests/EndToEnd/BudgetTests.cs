@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
 using OpenAI.Chat;
+using Tollgate.Keys;
 using Tollgate.Quota;
 using Tollgate.Tests.Infrastructure;
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tollgate.Hosting;
 using Tollgate.Keys;
-using Tollgate.Quota;
 
 namespace Tollgate.Tests.Keys;
 

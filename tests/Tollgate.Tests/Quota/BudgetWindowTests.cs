@@ -1,3 +1,4 @@
+using Tollgate.Keys;
 using Tollgate.Quota;
 
 namespace Tollgate.Tests.Quota;

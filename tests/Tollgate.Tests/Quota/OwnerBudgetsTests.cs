@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Tollgate.Keys;
 using Tollgate.Quota;
 using Tollgate.Tests.Infrastructure;
 

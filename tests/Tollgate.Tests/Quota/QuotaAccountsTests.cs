@@ -2,15 +2,18 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Tollgate.Pricing;
 using Tollgate.Diagnostics;
 using Tollgate.Keys;
+using Tollgate.Pricing;
 using Tollgate.Quota;
 using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.Quota;
 
-/// <summary>Budgets through <see cref="QuotaAccounts"/> with a fake clock: in memory, and on Azurite with two instances at once.</summary>
+/// <summary>
+/// Budgets through <see cref="QuotaAccounts"/>, <see cref="QuotaFlusher"/>, <see cref="BudgetReader"/> and
+/// <see cref="LeaseReleaser"/> with a fake clock: in memory, and on Azurite with two instances at once.
+/// </summary>
 public sealed class QuotaAccountsTests(AzuriteFixture azurite)
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 23, 0, 0, TimeSpan.Zero);
@@ -20,10 +23,21 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
     private static ApiKey Key(Budget? budget, string owner = "team") =>
         new() { Id = "k1", Owner = owner, Hash = KeyHash.Compute("tg-k1"), Budget = budget };
 
-    internal static QuotaAccounts Create(IQuotaStore store, TimeProvider clock, QuotaOptions? options = null) =>
-        new(store, new OwnerBudgets(Options.Create(options ?? new QuotaOptions()), clock, NullLogger<OwnerBudgets>.Instance),
-            Options.Create(options ?? new QuotaOptions()), Options.Create(new PricingOptions()), clock, NullLogger<QuotaAccounts>.Instance,
-            new TollgateMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()));
+    /// <summary>One instance's quota pieces over one <see cref="LocalAccounts"/>, as <c>AddTollgate</c> wires them.</summary>
+    internal sealed record Instance(QuotaAccounts Accounts, QuotaFlusher Flusher, BudgetReader Reader, LeaseReleaser Releaser);
+
+    internal static Instance Create(IQuotaStore store, TimeProvider clock, QuotaOptions? options = null)
+    {
+        var quotaOptions = Options.Create(options ?? new QuotaOptions());
+        var owners = new OwnerBudgets(quotaOptions, clock, NullLogger<OwnerBudgets>.Instance, store: null);
+        var local = new LocalAccounts(store, quotaOptions, clock, NullLogger<LocalAccounts>.Instance);
+        return new Instance(
+            new QuotaAccounts(local, owners, quotaOptions, Options.Create(new PricingOptions()), clock, NullLogger<QuotaAccounts>.Instance,
+                new TollgateMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>())),
+            new QuotaFlusher(local, quotaOptions, clock),
+            new BudgetReader(local, store, owners, clock),
+            new LeaseReleaser(store, clock, NullLogger<LeaseReleaser>.Instance));
+    }
 
     private static async Task<(BudgetHold Hold, Tollgate.Errors.ApiError? Refusal)> ReserveAsync(QuotaAccounts quotas, ApiKey key, decimal money, long tokens = 10)
     {
@@ -55,7 +69,7 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
     {
         var clock = new ManualTimeProvider(T0);
         var store = new CountingStore(new MemoryQuotaStore());
-        var quotas = Create(store, clock);
+        var (quotas, flusher, reader, _) = Create(store, clock);
         var key = Key(new Budget { Amount = 100m });
 
         for (var i = 0; i < 100; i++)
@@ -67,8 +81,8 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         // The first request took an allowance of about 10; the other 99 came out of it.
         Assert.Equal(1, store.Exchanges);
 
-        await quotas.FlushAsync(final: true, Ct);
-        var account = await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct);
+        await flusher.FlushAsync(final: true, Ct);
+        var account = await reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct);
         Assert.Equal(new AccountState(new QuotaAmount(0.4m, 700), QuotaAmount.Zero, false), account);
     }
 
@@ -76,7 +90,7 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
     public async Task Transitions_BelowSoftWarningHardRefusal_AndTheResetAtTheNextPeriodsFirstSecond()
     {
         var clock = new ManualTimeProvider(T0);
-        var quotas = Create(new MemoryQuotaStore(), clock, new QuotaOptions { OwnerBudgets = { ["team"] = new Budget { Amount = 0.5m, Mode = BudgetMode.Soft } } });
+        var quotas = Create(new MemoryQuotaStore(), clock, new QuotaOptions { OwnerBudgets = { ["team"] = new Budget { Amount = 0.5m, Mode = BudgetMode.Soft } } }).Accounts;
         var key = Key(new Budget { Amount = 1m, Period = BudgetPeriod.Day });
 
         // Below both: served, no warning.
@@ -112,7 +126,7 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
     public async Task ACreditNeverResets_AndATokenBudgetRefusesByTokens()
     {
         var clock = new ManualTimeProvider(T0);
-        var quotas = Create(new MemoryQuotaStore(), clock);
+        var quotas = Create(new MemoryQuotaStore(), clock).Accounts;
         var key = Key(new Budget { Tokens = 1000, Period = BudgetPeriod.Credit });
 
         var (first, _) = await ReserveAsync(quotas, key, 0m, tokens: 600);
@@ -128,14 +142,14 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
     public async Task ARefusedRequest_ReservesNothing_EvenWhenTheKeysBudgetHadAlreadyAdmittedIt()
     {
         var clock = new ManualTimeProvider(T0);
-        var quotas = Create(new MemoryQuotaStore(), clock, new QuotaOptions { OwnerBudgets = { ["team"] = new Budget { Amount = 0.1m } } });
+        var (quotas, flusher, reader, _) = Create(new MemoryQuotaStore(), clock, new QuotaOptions { OwnerBudgets = { ["team"] = new Budget { Amount = 0.1m } } });
         var key = Key(new Budget { Amount = 10m });
 
         var (_, refusal) = await ReserveAsync(quotas, key, 0.2m);
         Assert.NotNull(refusal);
         Assert.Contains("The budget of owner 'team' (all its keys): monthly budget", refusal.Message, StringComparison.Ordinal);
-        await quotas.FlushAsync(final: true, Ct);
-        var account = await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct);
+        await flusher.FlushAsync(final: true, Ct);
+        var account = await reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct);
         Assert.Equal(new AccountState(QuotaAmount.Zero, QuotaAmount.Zero, false), account);
     }
 
@@ -145,27 +159,27 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         var clock = new ManualTimeProvider(T0);
         var store = new MemoryQuotaStore();
         var options = new QuotaOptions { LeaseDuration = TimeSpan.FromMinutes(2) };
-        var dying = Create(store, clock, options);
+        var dying = Create(store, clock, options).Accounts;
         var survivor = Create(store, clock, options);
         var key = Key(new Budget { Amount = 1m });
 
         var (_, admitted) = await ReserveAsync(dying, key, 0.6m);
         Assert.Null(admitted);
         // The dying instance holds 0.6 and an allowance: the survivor cannot have 0.6 more.
-        Assert.NotNull((await ReserveAsync(survivor, key, 0.6m)).Refusal);
+        Assert.NotNull((await ReserveAsync(survivor.Accounts, key, 0.6m)).Refusal);
 
         // It never settles, flushes or renews. Before the lease expires, nothing is released.
         clock.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(0, await survivor.ReleaseExpiredLeasesAsync(Ct));
+        Assert.Equal(0, await survivor.Releaser.ReleaseExpiredLeasesAsync(Ct));
         clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
-        Assert.Equal(1, await survivor.ReleaseExpiredLeasesAsync(Ct));
+        Assert.Equal(1, await survivor.Releaser.ReleaseExpiredLeasesAsync(Ct));
 
-        var (hold, refusal) = await ReserveAsync(survivor, key, 0.6m);
+        var (hold, refusal) = await ReserveAsync(survivor.Accounts, key, 0.6m);
         Assert.Null(refusal);
-        survivor.Settle(hold, new QuotaAmount(0.6m, 10));
-        await survivor.FlushAsync(final: true, Ct);
+        survivor.Accounts.Settle(hold, new QuotaAmount(0.6m, 10));
+        await survivor.Flusher.FlushAsync(final: true, Ct);
         // Not warned: the refusal above was for lack of room (0.6 held by the dying instance), not a budget used up.
-        Assert.Equal(new AccountState(new QuotaAmount(0.6m, 10), QuotaAmount.Zero, false), await survivor.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
+        Assert.Equal(new AccountState(new QuotaAmount(0.6m, 10), QuotaAmount.Zero, false), await survivor.Reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
     }
 
     [Fact]
@@ -173,28 +187,28 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
     {
         var clock = new ManualTimeProvider(T0);
         var store = new MemoryQuotaStore();
-        var quotas = Create(store, clock, new QuotaOptions { IdleRelease = TimeSpan.FromSeconds(30), LeaseDuration = TimeSpan.FromSeconds(60) });
+        var (quotas, flusher, reader, releaser) = Create(store, clock, new QuotaOptions { IdleRelease = TimeSpan.FromSeconds(30), LeaseDuration = TimeSpan.FromSeconds(60) });
         var key = Key(new Budget { Amount = 10m });
 
         var (inFlight, _) = await ReserveAsync(quotas, key, 1m);
         var (done, _) = await ReserveAsync(quotas, key, 1m);
         quotas.Settle(done, new QuotaAmount(0.5m, 5));
-        await quotas.FlushAsync(final: false, Ct);
-        var held = (await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct))!.Held.Money;
+        await flusher.FlushAsync(final: false, Ct);
+        var held = (await reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct))!.Held.Money;
         Assert.True(held > 1m, $"Held {held}: the allowance is kept while in use.");
 
         // A request runs for 90 s: flushes renew the lease, so no release takes it away.
         for (var i = 0; i < 9; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(10));
-            await quotas.FlushAsync(final: false, Ct);
-            Assert.Equal(0, await quotas.ReleaseExpiredLeasesAsync(Ct));
+            await flusher.FlushAsync(final: false, Ct);
+            Assert.Equal(0, await releaser.ReleaseExpiredLeasesAsync(Ct));
         }
         // Idle past IdleRelease: only the request in flight is still held.
-        Assert.Equal(new AccountState(new QuotaAmount(0.5m, 5), new QuotaAmount(1m, 10), false), await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
+        Assert.Equal(new AccountState(new QuotaAmount(0.5m, 5), new QuotaAmount(1m, 10), false), await reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
         quotas.Settle(inFlight, new QuotaAmount(0.25m, 3));
-        await quotas.FlushAsync(final: false, Ct);
-        Assert.Equal(new AccountState(new QuotaAmount(0.75m, 8), QuotaAmount.Zero, false), await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
+        await flusher.FlushAsync(final: false, Ct);
+        Assert.Equal(new AccountState(new QuotaAmount(0.75m, 8), QuotaAmount.Zero, false), await reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
     }
 
     /// <summary>A store whose exchanges can be held up, or fail after (or instead of) doing their work.</summary>
@@ -234,7 +248,7 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
     {
         var clock = new ManualTimeProvider(T0);
         var store = new FaultyStore(new MemoryQuotaStore()) { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
-        var quotas = Create(store, clock, new QuotaOptions { OwnerBudgets = { ["team"] = new Budget { Amount = 10m } } });
+        var (quotas, flusher, reader, _) = Create(store, clock, new QuotaOptions { OwnerBudgets = { ["team"] = new Budget { Amount = 10m } } });
         var key = Key(new Budget { Amount = 10m });
         var (keyBudget, ownerBudget) = quotas.BudgetsOf(key);
 
@@ -250,8 +264,8 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         Assert.Null(await first);
         quotas.Settle(firstHold, new QuotaAmount(0.5m, 5));
 
-        await quotas.FlushAsync(final: true, Ct);
-        Assert.Equal(new AccountState(new QuotaAmount(0.5m, 5), QuotaAmount.Zero, false), await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
+        await flusher.FlushAsync(final: true, Ct);
+        Assert.Equal(new AccountState(new QuotaAmount(0.5m, 5), QuotaAmount.Zero, false), await reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
     }
 
     [Fact]
@@ -259,7 +273,7 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
     {
         var clock = new ManualTimeProvider(T0);
         var store = new FaultyStore(new MemoryQuotaStore()) { FailBefore = true };
-        var quotas = Create(store, clock);
+        var (quotas, flusher, reader, _) = Create(store, clock);
 
         var (_, refusal) = await ReserveAsync(quotas, Key(new Budget { Amount = 10m }), 1m);
         Assert.Equal((503, "quota_unavailable"), (refusal!.Status, refusal.Code));
@@ -267,7 +281,7 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         Assert.Null(served);
         quotas.Settle(soft, QuotaAmount.Zero);
         // A flush with storage down throws nothing: the figures wait for the next one.
-        await quotas.FlushAsync(final: false, Ct);
+        await flusher.FlushAsync(final: false, Ct);
 
         // Storage back, but the answers of the next writes are lost after they landed.
         store.FailBefore = false;
@@ -280,12 +294,12 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         Assert.Null(admitted);
         quotas.Settle(hold, new QuotaAmount(0.7m, 7));
         store.FailAfter = true;
-        await quotas.FlushAsync(final: false, Ct);
+        await flusher.FlushAsync(final: false, Ct);
         store.FailAfter = false;
         clock.Advance(TimeSpan.FromSeconds(1));
-        await quotas.FlushAsync(final: true, Ct);
+        await flusher.FlushAsync(final: true, Ct);
         // Reported once although two flushes carried it; what the lost reservation held went back with the allowance.
-        Assert.Equal(new AccountState(new QuotaAmount(0.7m, 7), QuotaAmount.Zero, false), await quotas.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
+        Assert.Equal(new AccountState(new QuotaAmount(0.7m, 7), QuotaAmount.Zero, false), await reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
     }
 
     [Fact]
@@ -303,7 +317,7 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         // for more: at most 33 can be served in all.
         await Parallel.ForAsync(0, 50, new ParallelOptions { MaxDegreeOfParallelism = 50, CancellationToken = Ct }, async (i, ct) =>
         {
-            var quotas = instances[i % 2];
+            var quotas = instances[i % 2].Accounts;
             var (hold, refusal) = await ReserveAsync(quotas, key, 0.05m, tokens: 100);
             if (refusal is null)
             {
@@ -322,9 +336,9 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         });
 
         Assert.InRange(admitted, 20, 33);
-        foreach (var quotas in instances)
+        foreach (var instance in instances)
         {
-            await quotas.FlushAsync(final: true, Ct);
+            await instance.Flusher.FlushAsync(final: true, Ct);
         }
         var account = await new TableQuotaStore(storage).ReadAsync(new QuotaAccountId(BudgetScope.Key, "k1", BudgetWindow.Of(BudgetPeriod.Month, clock.GetUtcNow())), Ct);
         Assert.Equal(new AccountState(new QuotaAmount(spent, admitted * 60L), QuotaAmount.Zero, account!.Warned), account);

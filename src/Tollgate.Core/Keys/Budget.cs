@@ -1,29 +1,6 @@
 using System.Globalization;
 
-namespace Tollgate.Quota;
-
-/// <summary>When a budget starts afresh: each calendar month (the default), day or ISO week in UTC, or never (a credit).</summary>
-public enum BudgetPeriod
-{
-    Month,
-    Day,
-    Week,
-    Credit,
-}
-
-/// <summary>What happens once a budget is used up: refuse requests (402), or serve them and warn.</summary>
-public enum BudgetMode
-{
-    Hard,
-    Soft,
-}
-
-/// <summary>Whose budget: a key's own, or the one all keys of an owner share.</summary>
-public enum BudgetScope
-{
-    Key,
-    Owner,
-}
+namespace Tollgate.Keys;
 
 /// <summary>
 /// A spending limit per period: money in the billing currency (<c>Tollgate:Billing:Currency</c>), tokens, or both.
