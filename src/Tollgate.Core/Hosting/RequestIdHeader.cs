@@ -5,7 +5,7 @@ namespace Tollgate.Hosting;
 
 /// <summary>
 /// <c>x-request-id</c> on every response Tollgate writes. Both hosts set it before a handler runs (the standalone host
-/// around every mapped endpoint, its 405s and its 404; the Functions app in <see cref="HandlerResult"/>), and
+/// around every mapped endpoint, its 405s and its 404; the Functions app in its <c>HandlerResult</c>), and
 /// <see cref="Errors.ApiErrorWriter"/> sets it if nothing did. A handler that records the id (the chat completions
 /// usage record) takes the one already on the response with <see cref="Ensure"/>, so the header and the record agree.
 /// </summary>

@@ -37,7 +37,7 @@ public sealed class LocalSettingsSampleTests
     ];
 
     [Fact]
-    public void TheSample_IsLocalSettings_ForTheIsolatedWorker_WithAzuriteAndTheAggregationSchedule()
+    public async Task TheSample_IsLocalSettings_ForTheIsolatedWorker_WithAzuriteAndTheAggregationSchedule()
     {
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "local.settings.sample.json")));
         Assert.False(sample.RootElement.GetProperty("IsEncrypted").GetBoolean());
@@ -48,7 +48,8 @@ public sealed class LocalSettingsSampleTests
         Assert.Equal("dotnet-isolated", values["FUNCTIONS_WORKER_RUNTIME"]);
         Assert.Equal("0 */5 * * * *", values["TOLLGATE_AGGREGATION_SCHEDULE"]);
         // The timer's %setting% is in the sample, so func start can resolve it.
-        var schedule = Assert.Single(FunctionsSource.Read(), f => f.Schedule is not null).Schedule!;
+        await using var services = Services();
+        var schedule = Assert.Single(FunctionsApp.Read(services), f => f.Schedule is not null).Schedule!;
         Assert.Contains(schedule.Trim('%'), values.Keys);
         Assert.All(values.Keys, k => Assert.True(k.StartsWith("Tollgate__", StringComparison.Ordinal) || HostSettings.Contains(k), $"{k} is read by nobody"));
     }
@@ -94,9 +95,7 @@ public sealed class LocalSettingsSampleTests
     [Fact]
     public async Task TheFunctionsApp_StartsWithTheSample_AndCanBuildEveryFunction()
     {
-        // As Program.cs composes it: the settings as environment variables, then AddTollgate.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings()).Build();
-        await using var services = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
+        await using var services = Services();
 
         services.GetRequiredService<IStartupValidator>().Validate();
         Assert.Equal(DevKey, services.GetRequiredService<IOptions<TollgateOptions>>().Value.Keys.Single(k => k.Id == "dev").Key);
@@ -109,14 +108,17 @@ public sealed class LocalSettingsSampleTests
         _ = services.GetRequiredService<IOptions<TokenizerOptions>>().Value;
 
         // What the function classes take in their constructors (the timer's BillingJob needs storage, which the sample configures).
-        var dependencies = FunctionsSource.Dependencies();
-        Assert.Contains("BillingJob", dependencies);
-        foreach (var name in dependencies)
+        var dependencies = FunctionsApp.Dependencies();
+        Assert.Contains(typeof(BillingJob), dependencies);
+        foreach (var type in dependencies)
         {
-            var type = Assert.Single(typeof(TollgateOptions).Assembly.GetTypes(), t => t.Name == name);
             Assert.NotNull(services.GetRequiredService(type));
         }
     }
+
+    /// <summary>The Functions app's services as its Program.cs composes them: the settings as environment variables, then AddTollgate.</summary>
+    private static ServiceProvider Services() =>
+        new ServiceCollection().AddLogging().AddTollgate(new ConfigurationBuilder().AddInMemoryCollection(Settings()).Build()).BuildServiceProvider();
 
     /// <summary>The sample's values, as the worker's environment variables.</summary>
     private static Dictionary<string, string?> Values()

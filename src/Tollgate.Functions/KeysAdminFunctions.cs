@@ -2,9 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Tollgate.Admin;
-using Tollgate.Hosting;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary>The admin API for client keys, under <c>/manage/keys</c>: one call into Core each, the route's id passed on.</summary>
 public sealed class KeysAdminFunctions(AdminHandlers handler)
