@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Tollgate.Quota;
 
@@ -18,4 +19,5 @@ public sealed record OwnerBudgetListResponse(IReadOnlyList<OwnerBudgetResponse> 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(OwnerBudgetResponse))]
 [JsonSerializable(typeof(OwnerBudgetListResponse))]
+[JsonSerializable(typeof(JsonElement))]
 public sealed partial class BudgetJsonApiContext : JsonSerializerContext;

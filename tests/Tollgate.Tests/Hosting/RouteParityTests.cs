@@ -45,7 +45,7 @@ public sealed class RouteParityTests
     {
         Assert.Contains(FunctionsApp.Classes(), t => t == typeof(ChatCompletionsFunction));
         Assert.Contains(Functions, f => f.Name == "ChatCompletions" && f.Route == "v1/chat/completions" && f.Methods.SequenceEqual(["POST"]));
-        Assert.Contains(Functions, f => f.Name == "GetKey" && f.Handler == "AdminHandlers.GetKeyAsync" && f.RouteValues.SequenceEqual([("id", "id")]));
+        Assert.Contains(Functions, f => f.Name == "GetKey" && f.Handler == "KeyAdminHandlers.GetKeyAsync" && f.RouteValues.SequenceEqual([("id", "id")]));
     }
 
     [Fact]
