@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests, and end-to-end tests against real Kestrel on loopback with the mock
-# upstream, Azurite as the Table service and the official OpenAI .NET and Node SDKs. Installs what it
-# needs (every tests/*/package-lock.json with npm ci: Azurite, the OpenAI Node SDK; NuGet packages).
+# Builds the Azure Functions app and runs every test: unit tests, and end-to-end tests against real Kestrel on
+# loopback with the mock upstream, Azurite as the Table service and the official OpenAI .NET and Node SDKs.
+# Installs what it needs (every tests/*/package-lock.json with npm ci: Azurite, the OpenAI Node SDK; NuGet packages).
 # Usage: bash tests/run-tests.sh [extra dotnet test arguments, e.g. --filter Name~Stream]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,9 @@ for lockfile in tests/*/package-lock.json; do
   echo "== Installing $(dirname "$lockfile") (npm ci, $lockfile)"
   npm ci --prefix "$(dirname "$lockfile")" --no-audit --no-fund --loglevel=error
 done
+
+echo "== Building the Azure Functions app (src/Tollgate.Functions; a failed build fails the tests)"
+dotnet build src/Tollgate.Functions/Tollgate.Functions.csproj -c Release -nologo -v quiet
 
 echo "== Building the benchmarks (they do not run here; this keeps them compiling)"
 dotnet build tests/Tollgate.Benchmarks/Tollgate.Benchmarks.csproj -c Release -nologo -v quiet

@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tollgate.Billing;
 using Tollgate.Errors;
 using Tollgate.Jobs;
+using Tollgate.Keys;
 using Tollgate.Pricing;
+using Tollgate.Routing;
 
 namespace Tollgate.Admin;
 
@@ -15,9 +16,12 @@ namespace Tollgate.Admin;
 /// The admin API for billing: the price list (read, set, remove a future price), rollups of a key or an owner over a
 /// range, monthly statements as JSON or CSV, and a run of the aggregation on demand.
 /// </summary>
+/// <param name="gateway">The gateway's options, whose <c>Keys</c> are configuration's (a key's rollups need the key to exist).</param>
+/// <param name="keys">The keys table; null without storage.</param>
+/// <param name="rollups">The rollups table, which rollups, statements and stored prices need; null without storage.</param>
 public sealed partial class BillingAdminHandlers(
-    AdminAuthenticator authenticator, PriceBook prices, IOptions<PricingOptions> options, IServiceProvider services, TimeProvider time,
-    ILogger<BillingAdminHandlers> logger)
+    AdminAuthenticator authenticator, PriceBook prices, IOptions<PricingOptions> options, IOptions<KeysOptions> gateway, ModelRouter router,
+    TableKeyAdministrator? keys, RollupStore? rollups, ScheduledJob job, TimeProvider time, ILogger<BillingAdminHandlers> logger)
 {
     private readonly PricingOptions _options = options.Value;
 
@@ -36,7 +40,7 @@ public sealed partial class BillingAdminHandlers(
         return null;
     });
 
-    public Task SetPriceAsync(HttpContext context) => WithStorageAsync(context, async ct =>
+    public Task SetPriceAsync(HttpContext context) => WithStorageAsync(context, async (_, ct) =>
     {
         var (request, error) = await AdminRequest.ReadJsonAsync(context, BillingJsonApiContext.Default.PriceRequest, ct).ConfigureAwait(false);
         if (request is null)
@@ -47,7 +51,7 @@ public sealed partial class BillingAdminHandlers(
         {
             return AdminErrors.InvalidPrice("input_per_million and output_per_million are required.");
         }
-        if (request.Model is { Length: > 0 } model && AdminChecks.FirstUnservedModel(services, [model]) is { } unserved)
+        if (request.Model is { Length: > 0 } model && AdminChecks.FirstUnservedModel(router, [model]) is { } unserved)
         {
             return AdminErrors.UnservedModel(unserved, "model");
         }
@@ -78,7 +82,7 @@ public sealed partial class BillingAdminHandlers(
         return null;
     });
 
-    public Task DeletePriceAsync(HttpContext context) => WithStorageAsync(context, async ct =>
+    public Task DeletePriceAsync(HttpContext context) => WithStorageAsync(context, async (_, ct) =>
     {
         var query = context.Request.Query;
         if (!AdminRequest.TryParseTime(query["effective_from"].FirstOrDefault(), out var from) || from is null)
@@ -109,9 +113,9 @@ public sealed partial class BillingAdminHandlers(
     public Task OwnerStatementAsync(HttpContext context) => StatementAsync(context, RollupScope.Owner);
 
     /// <summary>Runs the aggregation now (it also runs on its schedule), and says what it did.</summary>
-    public Task AggregateAsync(HttpContext context) => WithStorageAsync(context, async ct =>
+    public Task AggregateAsync(HttpContext context) => WithStorageAsync(context, async (_, ct) =>
     {
-        var run = await services.GetRequiredService<ScheduledJob>().RunAsync(ct).ConfigureAwait(false);
+        var run = await job.RunAsync(ct).ConfigureAwait(false);
         var result = run.Aggregation!; // WithStorageAsync: storage is configured, so the aggregation ran.
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
@@ -120,7 +124,7 @@ public sealed partial class BillingAdminHandlers(
         return null;
     });
 
-    private Task RollupsAsync(HttpContext context, RollupScope scope) => WithStorageAsync(context, async ct =>
+    private Task RollupsAsync(HttpContext context, RollupScope scope) => WithStorageAsync(context, async (store, ct) =>
     {
         var query = context.Request.Query;
         var kind = (query["period"].FirstOrDefault() ?? "day") switch
@@ -158,15 +162,14 @@ public sealed partial class BillingAdminHandlers(
         {
             return AdminErrors.KeyNotFound(AdminRequest.RouteId(context));
         }
-        var store = services.GetRequiredService<RollupStore>();
-        var rollups = await store.ReadAsync(scope, id, kind.Value, start, end, ct).ConfigureAwait(false);
+        var found = await store.ReadAsync(scope, id, kind.Value, start, end, ct).ConfigureAwait(false);
         var (asOf, _) = await store.ReadWatermarkAsync(ct).ConfigureAwait(false);
         await AdminPipeline.WriteAsync(context, 200, new RollupListResponse(scope.ToString().ToLowerInvariant(), id, _options.Currency, asOf,
-            rollups.Select(RollupResponse.From).ToList()), BillingJsonApiContext.Default.RollupListResponse).ConfigureAwait(false);
+            found.Select(RollupResponse.From).ToList()), BillingJsonApiContext.Default.RollupListResponse).ConfigureAwait(false);
         return null;
     });
 
-    private Task StatementAsync(HttpContext context, RollupScope scope) => WithStorageAsync(context, async ct =>
+    private Task StatementAsync(HttpContext context, RollupScope scope) => WithStorageAsync(context, async (store, ct) =>
     {
         var query = context.Request.Query;
         if (!AdminRequest.TryParseMonth(query["month"].FirstOrDefault(), out var start))
@@ -178,7 +181,6 @@ public sealed partial class BillingAdminHandlers(
         {
             return AdminErrors.KeyNotFound(AdminRequest.RouteId(context));
         }
-        var store = services.GetRequiredService<RollupStore>();
         var rollup = await store.GetAsync(scope, id, month, ct).ConfigureAwait(false);
         var (asOf, _) = await store.ReadWatermarkAsync(ct).ConfigureAwait(false);
         var statement = Statement.Build(scope, id, month, rollup, _options.Currency, _options.CurrencyDecimals, asOf);
@@ -201,11 +203,11 @@ public sealed partial class BillingAdminHandlers(
         return null;
     });
 
-    /// <summary>Rollups, statements and stored prices live in Table Storage.</summary>
-    private Task WithStorageAsync(HttpContext context, Func<CancellationToken, Task<ApiError?>> action) =>
-        AdminPipeline.RunAsync(context, authenticator, ct => services.GetService<RollupStore>() is null
-            ? Task.FromResult<ApiError?>(AdminErrors.StorageNotConfigured)
-            : action(ct));
+    /// <summary>Rollups, statements and stored prices live in Table Storage: the action gets the rollups table.</summary>
+    private Task WithStorageAsync(HttpContext context, Func<RollupStore, CancellationToken, Task<ApiError?>> action) =>
+        AdminPipeline.RunAsync(context, authenticator, ct => rollups is { } store
+            ? action(store, ct)
+            : Task.FromResult<ApiError?>(AdminErrors.StorageNotConfigured));
 
     /// <summary>
     /// The key id or owner in the route: null for a key that does not exist (404, as for <c>GET /manage/keys/{id}</c>);
@@ -218,7 +220,7 @@ public sealed partial class BillingAdminHandlers(
             return AdminRequest.RouteOwner(context);
         }
         var id = AdminRequest.RouteId(context);
-        return await AdminChecks.KeyExistsAsync(services, id, cancellationToken).ConfigureAwait(false) ? id : null;
+        return await AdminChecks.KeyExistsAsync(gateway.Value, keys, id, cancellationToken).ConfigureAwait(false) ? id : null;
     }
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Admin {AdminId} set price {Version}")]

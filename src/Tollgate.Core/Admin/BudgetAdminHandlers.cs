@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tollgate.Errors;
 using Tollgate.Keys;
@@ -13,7 +12,8 @@ namespace Tollgate.Admin;
 /// first re-read the stored budgets, so they show what any instance stored; configuration's budgets are listed
 /// but only stored ones can be changed here (a stored budget replaces configuration's for that owner).
 /// </summary>
-public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator, OwnerBudgets budgets, IServiceProvider services, ILogger<BudgetAdminHandlers> logger)
+/// <param name="stored">The owner budgets table, which setting and removing need; null without storage.</param>
+public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator, OwnerBudgets budgets, OwnerBudgetStore? stored, ILogger<BudgetAdminHandlers> logger)
 {
     /// <summary><c>GET /manage/budgets</c>: every owner budget in force.</summary>
     public Task ListAsync(HttpContext context) => AdminPipeline.RunAsync(context, authenticator, async ct =>
@@ -42,7 +42,7 @@ public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator
     public Task SetAsync(HttpContext context) => WithStorageAsync(context, async ct =>
     {
         var owner = AdminRequest.RouteOwner(context);
-        var (body, error) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.JsonElement, ct).ConfigureAwait(false);
+        var (body, error) = await AdminRequest.ReadJsonAsync(context, BudgetJsonApiContext.Default.JsonElement, ct).ConfigureAwait(false);
         if (error is not null || !BudgetParser.TryParse(body, "", out var budget, out error))
         {
             return error;
@@ -78,7 +78,7 @@ public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator
 
     /// <summary>Stored owner budgets live in Table Storage.</summary>
     private Task WithStorageAsync(HttpContext context, Func<CancellationToken, Task<ApiError?>> action) =>
-        AdminPipeline.RunAsync(context, authenticator, ct => services.GetService<OwnerBudgetStore>() is null
+        AdminPipeline.RunAsync(context, authenticator, ct => stored is null
             ? Task.FromResult<ApiError?>(AdminErrors.StorageNotConfigured)
             : action(ct));
 

@@ -69,7 +69,10 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton<ConfigurationKeyStore>();
         services.TryAddSingleton<ApiKeyAuthenticator>();
         services.TryAddSingleton<AdminAuthenticator>();
-        services.TryAddSingleton<AdminHandlers>();
+        // The admin handlers take the stores that exist only with storage as explicit parameters: null without it.
+        services.TryAddSingleton(sp => new KeyAdminHandlers(sp.GetRequiredService<AdminAuthenticator>(), sp.GetRequiredService<ModelRouter>(),
+            sp.GetRequiredService<IOptions<KeysOptions>>(), sp.GetService<TableKeyAdministrator>(), sp.GetService<CachingKeyStore>(),
+            sp.GetService<UsageReader>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KeyAdminHandlers>>()));
         services.TryAddSingleton(sp => UpstreamClient.Create(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.UpstreamConnectTimeout));
         services.TryAddSingleton<UpstreamRequestFactory>();
         services.TryAddSingleton(sp => new StreamRelay(sp.GetRequiredService<IOptions<ProxyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
@@ -96,8 +99,12 @@ public static class TollgateServiceCollectionExtensions
         services.TryAddSingleton<ModelsHandler>();
         services.TryAddSingleton(sp => new KeyUsageHandler(sp.GetRequiredService<ApiKeyAuthenticator>(), sp.GetRequiredService<IOptions<PricingOptions>>(),
             sp.GetService<RollupStore>(), sp.GetRequiredService<BudgetReader>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<BillingAdminHandlers>();
-        services.TryAddSingleton<BudgetAdminHandlers>();
+        services.TryAddSingleton(sp => new BillingAdminHandlers(sp.GetRequiredService<AdminAuthenticator>(), sp.GetRequiredService<PriceBook>(),
+            sp.GetRequiredService<IOptions<PricingOptions>>(), sp.GetRequiredService<IOptions<KeysOptions>>(), sp.GetRequiredService<ModelRouter>(),
+            sp.GetService<TableKeyAdministrator>(), sp.GetService<RollupStore>(), sp.GetRequiredService<ScheduledJob>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<BillingAdminHandlers>>()));
+        services.TryAddSingleton(sp => new BudgetAdminHandlers(sp.GetRequiredService<AdminAuthenticator>(), sp.GetRequiredService<OwnerBudgets>(),
+            sp.GetService<OwnerBudgetStore>(), sp.GetRequiredService<ILogger<BudgetAdminHandlers>>()));
         services.TryAddSingleton<DeploymentAdminHandlers>();
         services.AddHostedService<StartupReport>();
 

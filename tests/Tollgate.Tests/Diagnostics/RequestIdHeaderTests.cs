@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Tollgate.Errors;
+using Tollgate.Functions;
 using Tollgate.Hosting;
 using Tollgate.Tests.Infrastructure;
 

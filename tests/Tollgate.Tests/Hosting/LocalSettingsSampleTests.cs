@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Tollgate.Admin;
 using Tollgate.Billing;
 using Tollgate.Hosting;
+using Tollgate.Jobs;
 using Tollgate.Keys;
 using Tollgate.Pricing;
 using Tollgate.Proxy;
@@ -48,7 +49,7 @@ public sealed class LocalSettingsSampleTests
     private static readonly Type[] TopLevel = [typeof(ProxyOptions), typeof(RoutingOptions), typeof(KeysOptions)];
 
     [Fact]
-    public void TheSample_IsLocalSettings_ForTheIsolatedWorker_WithAzuriteAndTheAggregationSchedule()
+    public async Task TheSample_IsLocalSettings_ForTheIsolatedWorker_WithAzuriteAndTheAggregationSchedule()
     {
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "local.settings.sample.json")));
         Assert.False(sample.RootElement.GetProperty("IsEncrypted").GetBoolean());
@@ -59,7 +60,8 @@ public sealed class LocalSettingsSampleTests
         Assert.Equal("dotnet-isolated", values["FUNCTIONS_WORKER_RUNTIME"]);
         Assert.Equal("0 */5 * * * *", values["TOLLGATE_AGGREGATION_SCHEDULE"]);
         // The timer's %setting% is in the sample, so func start can resolve it.
-        var schedule = Assert.Single(FunctionsSource.Read(), f => f.Schedule is not null).Schedule!;
+        await using var services = Services();
+        var schedule = Assert.Single(FunctionsApp.Read(services), f => f.Schedule is not null).Schedule!;
         Assert.Contains(schedule.Trim('%'), values.Keys);
         Assert.All(values.Keys, k => Assert.True(k.StartsWith("Tollgate__", StringComparison.Ordinal) || HostSettings.Contains(k), $"{k} is read by nobody"));
     }
@@ -105,9 +107,7 @@ public sealed class LocalSettingsSampleTests
     [Fact]
     public async Task TheFunctionsApp_StartsWithTheSample_AndCanBuildEveryFunction()
     {
-        // As Program.cs composes it: the settings as environment variables, then AddTollgate.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings()).Build();
-        await using var services = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
+        await using var services = Services();
 
         services.GetRequiredService<IStartupValidator>().Validate();
         Assert.Equal(DevKey, services.GetRequiredService<IOptions<KeysOptions>>().Value.Keys.Single(k => k.Id == "dev").Key);
@@ -120,14 +120,17 @@ public sealed class LocalSettingsSampleTests
         _ = services.GetRequiredService<IOptions<TokenizerOptions>>().Value;
 
         // What the function classes take in their constructors (the timer's ScheduledJob needs storage, which the sample configures).
-        var dependencies = FunctionsSource.Dependencies();
-        Assert.Contains("ScheduledJob", dependencies);
-        foreach (var name in dependencies)
+        var dependencies = FunctionsApp.Dependencies();
+        Assert.Contains(typeof(ScheduledJob), dependencies);
+        foreach (var type in dependencies)
         {
-            var type = Assert.Single(typeof(KeysOptions).Assembly.GetTypes(), t => t.Name == name);
             Assert.NotNull(services.GetRequiredService(type));
         }
     }
+
+    /// <summary>The Functions app's services as its Program.cs composes them: the settings as environment variables, then AddTollgate.</summary>
+    private static ServiceProvider Services() =>
+        new ServiceCollection().AddLogging().AddTollgate(new ConfigurationBuilder().AddInMemoryCollection(Settings()).Build()).BuildServiceProvider();
 
     /// <summary>The sample's values, as the worker's environment variables.</summary>
     private static Dictionary<string, string?> Values()

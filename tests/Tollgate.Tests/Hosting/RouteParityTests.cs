@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Tollgate.Diagnostics;
+using Tollgate.Functions;
 using Tollgate.Hosting;
 using Tollgate.Server;
 using Tollgate.Tests.Infrastructure;
@@ -12,18 +13,23 @@ namespace Tollgate.Tests.Hosting;
 
 /// <summary>
 /// The Functions app and the standalone host serve the same endpoints: both are held to <see cref="TollgateRoutes"/>, the
-/// Functions app as its source declares it (it builds only where its packages restore), the standalone host as it is
-/// really mapped. A route added to one host only, or served by another handler, fails here.
+/// Functions app as its assembly declares it (the <c>[Function]</c> methods, their triggers, and the handler each one's
+/// <see cref="HandlerResult"/> runs), the standalone host as it is really mapped. A route added to one host only, or
+/// served by another handler, fails here.
 /// </summary>
 public sealed class RouteParityTests
 {
     private static readonly string[] AllMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
 
-    private static readonly Lazy<IReadOnlyList<FunctionsSource.Function>> Declared = new(FunctionsSource.Read);
+    private static readonly Lazy<IReadOnlyList<FunctionsApp.Function>> Declared = new(() =>
+    {
+        using var services = Services();
+        return FunctionsApp.Read(services);
+    });
 
-    private static IReadOnlyList<FunctionsSource.Function> Functions => Declared.Value;
+    private static IReadOnlyList<FunctionsApp.Function> Functions => Declared.Value;
 
-    private static IEnumerable<FunctionsSource.Function> HttpFunctions => Functions.Where(f => f.IsHttp);
+    private static IEnumerable<FunctionsApp.Function> HttpFunctions => Functions.Where(f => f.IsHttp);
 
     /// <summary>Enough for the standalone host to build: one upstream and one key, no storage.</summary>
     private static readonly Dictionary<string, string?> Settings = new()
@@ -36,11 +42,11 @@ public sealed class RouteParityTests
     };
 
     [Fact]
-    public void TheFunctionsSource_IsRead()
+    public void TheFunctionsAssembly_IsRead()
     {
-        Assert.Contains(FunctionsSource.Files(), f => f.EndsWith("ChatCompletionsFunction.cs", StringComparison.Ordinal));
+        Assert.Contains(FunctionsApp.Classes(), t => t == typeof(ChatCompletionsFunction));
         Assert.Contains(Functions, f => f.Name == "ChatCompletions" && f.Route == "v1/chat/completions" && f.Methods.SequenceEqual(["POST"]));
-        Assert.Contains(Functions, f => f.Name == "GetKey" && f.Handler == "AdminHandlers.GetKeyAsync" && f.RouteValues.SequenceEqual([("id", "id")]));
+        Assert.Contains(Functions, f => f.Name == "GetKey" && f.Handler == "KeyAdminHandlers.GetKeyAsync" && f.RouteValues.SequenceEqual([("id", "id")]));
     }
 
     [Fact]
@@ -58,9 +64,7 @@ public sealed class RouteParityTests
     [Fact]
     public void TheFunctionsApp_ServesExactlyTheRouteTable_WithTheSameHandlers()
     {
-        // The Functions app's services: AddTollgate, as its Program.cs registers them.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
-        using var services = new ServiceCollection().AddLogging().AddTollgate(configuration).BuildServiceProvider();
+        using var services = Services();
         var table = TollgateRoutes.All.ToDictionary(r => Key(r.Method, r.Pattern), r => Name(r.Handler(services)));
         AssertSameRoutes("TollgateRoutes", table, "the Functions app", FunctionRoutes());
     }
@@ -106,10 +110,10 @@ public sealed class RouteParityTests
         {
             var parameters = f.RouteParameters;
             Assert.True(parameters.Order().SequenceEqual(f.StringParameters.Order()),
-                $"{f.Name} ({f.File}): route '{f.Route}' has parameters [{string.Join(", ", parameters)}], the method string parameters [{string.Join(", ", f.StringParameters)}]");
+                $"{f.Name} ({f.Declaration}): route '{f.Route}' has parameters [{string.Join(", ", parameters)}], the method string parameters [{string.Join(", ", f.StringParameters)}]");
             Assert.True(parameters.Order().SequenceEqual(f.RouteValues.Select(v => v.Name).Order()),
-                $"{f.Name} ({f.File}): route '{f.Route}' has parameters [{string.Join(", ", parameters)}], HandlerResult gets [{string.Join(", ", f.RouteValues.Select(v => v.Name))}]");
-            Assert.All(f.RouteValues, v => Assert.True(v.Name == v.Value, $"{f.Name} ({f.File}): route value '{v.Name}' is given '{v.Value}', not the parameter '{v.Name}'"));
+                $"{f.Name} ({f.Declaration}): route '{f.Route}' has parameters [{string.Join(", ", parameters)}], HandlerResult gets [{string.Join(", ", f.RouteValues.Select(v => v.Name))}]");
+            Assert.All(f.RouteValues, v => Assert.True(v.Name == v.Value, $"{f.Name} ({f.Declaration}): route value '{v.Name}' is given '{v.Value}', not the parameter '{v.Name}'"));
         });
     }
 
@@ -119,14 +123,14 @@ public sealed class RouteParityTests
         Assert.NotEmpty(HttpFunctions);
         Assert.All(HttpFunctions, f =>
         {
-            Assert.True(f.AuthorizationLevel == "Anonymous", $"{f.Name} ({f.File}) is {f.AuthorizationLevel ?? "not set"}: Tollgate checks keys itself");
-            Assert.False(string.IsNullOrEmpty(f.Route), $"{f.Name} ({f.File}) sets no Route: the host would serve it under its name");
-            Assert.False(f.Route!.StartsWith('/'), $"{f.Name} ({f.File}): a route starts without '/' (the route prefix is \"\")");
+            Assert.True(f.AuthorizationLevel == "Anonymous", $"{f.Name} ({f.Declaration}) is {f.AuthorizationLevel ?? "not set"}: Tollgate checks keys itself");
+            Assert.False(string.IsNullOrEmpty(f.Route), $"{f.Name} ({f.Declaration}) sets no Route: the host would serve it under its name");
+            Assert.False(f.Route!.StartsWith('/'), $"{f.Name} ({f.Declaration}): a route starts without '/' (the route prefix is \"\")");
             // The Functions host keeps every route that starts with these for its own APIs.
             Assert.False(f.Route.StartsWith("admin", StringComparison.OrdinalIgnoreCase), $"{f.Name}: '{f.Route}' is reserved by the Functions host");
             Assert.False(f.Route.StartsWith("runtime", StringComparison.OrdinalIgnoreCase), $"{f.Name}: '{f.Route}' is reserved by the Functions host");
             Assert.NotEmpty(f.Methods);
-            Assert.True(f.Handler is not null, $"{f.Name} ({f.File}) is not one call into Core (new HandlerResult(handler.Method…)): {f.Body}");
+            Assert.True(f.Handler is not null, $"{f.Name} ({f.Declaration}) is not one call into Core (new HandlerResult(handler.Method…)): it returned {f.Returned}");
         });
         Assert.All(TollgateRoutes.All, r => Assert.False(r.Pattern.StartsWith("/admin", StringComparison.OrdinalIgnoreCase) || r.Pattern.StartsWith("/runtime", StringComparison.OrdinalIgnoreCase), r.Pattern));
     }
@@ -171,7 +175,7 @@ public sealed class RouteParityTests
         {
             foreach (var method in function.Methods)
             {
-                Assert.True(routes.TryAdd(Key(method, "/" + function.Route), function.Handler ?? $"({function.Body})"),
+                Assert.True(routes.TryAdd(Key(method, "/" + function.Route), function.Handler ?? $"({function.Returned})"),
                     $"{method} /{function.Route} is served by two functions ({function.Name} is one)");
             }
         }
@@ -189,6 +193,10 @@ public sealed class RouteParityTests
             $"In {actualName} but not in {expectedName}: [{string.Join(", ", extra)}]. " +
             $"Served by different handlers: [{string.Join("; ", different)}].");
     }
+
+    /// <summary>The Functions app's services: <c>AddTollgate</c>, as its Program.cs registers them.</summary>
+    private static ServiceProvider Services() =>
+        new ServiceCollection().AddLogging().AddTollgate(new ConfigurationBuilder().AddInMemoryCollection(Settings).Build()).BuildServiceProvider();
 
     private static string Key(string method, string pattern) => method.ToUpperInvariant() + " " + pattern;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.Hosting;
 
@@ -14,7 +15,11 @@ public sealed class StandaloneHostTests
     public async Task StartedFromAnotherDirectory_ReadsItsOwnAppSettings()
     {
         var dll = Path.Combine(typeof(Tollgate.Server.TollgateServer).Assembly.Location);
-        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(dll)!, "appsettings.json")), "the host's appsettings.json is not beside it");
+        var settings = Path.Combine(Path.GetDirectoryName(dll)!, "appsettings.json");
+        Assert.True(File.Exists(settings), "the host's appsettings.json is not beside it");
+        // The test project also references the Functions app, whose worker has an appsettings.json of its own.
+        Assert.True(File.ReadAllText(Path.Combine(RepoPaths.Root, "src", "Tollgate.Server", "appsettings.json")) == File.ReadAllText(settings),
+            "the appsettings.json beside the host is not the host's");
         var elsewhere = Directory.CreateTempSubdirectory("tollgate-cwd-");
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet")

@@ -2,9 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Tollgate.Billing;
-using Tollgate.Hosting;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary><c>GET /v1/usage</c> and <c>/api/v1/usage</c>: the calling key's own usage this month.</summary>
 public sealed class UsageFunction(KeyUsageHandler handler)

@@ -1,24 +1,30 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Tollgate.Errors;
 using Tollgate.Keys;
+using Tollgate.Routing;
 using Tollgate.Usage;
 
 namespace Tollgate.Admin;
 
 /// <summary>
-/// The admin API under <c>/admin</c>: keys (create, list, get, update, disable, enable, revoke) and a key's
-/// usage records. A key's budget is money in the billing currency (<c>Tollgate:Billing:Currency</c>) and/or tokens per
-/// period. Every call needs an admin key; client keys are refused.
+/// The admin API for client keys, under <c>/manage/keys</c>: keys (create, list, get, update, disable, enable, revoke)
+/// and a key's usage records. A key's budget is money in the billing currency (<c>Tollgate:Billing:Currency</c>) and/or
+/// tokens per period. Every call needs an admin key; client keys are refused.
 /// </summary>
-public sealed partial class AdminHandlers(AdminAuthenticator authenticator, IServiceProvider services, TimeProvider time, ILogger<AdminHandlers> logger)
+/// <param name="keys">The keys table, where keys are created and changed; null without storage.</param>
+/// <param name="cache">This instance's cache of verified keys, forgotten on a change; null without storage.</param>
+/// <param name="usage">The usage ledger's reader; null without storage.</param>
+public sealed partial class KeyAdminHandlers(
+    AdminAuthenticator authenticator, ModelRouter router, IOptions<KeysOptions> options, TableKeyAdministrator? keys, CachingKeyStore? cache,
+    UsageReader? usage, TimeProvider time, ILogger<KeyAdminHandlers> logger)
 {
     public Task CreateKeyAsync(HttpContext context) => RunAsync(context, async (store, ct) =>
     {
-        var (request, error) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.CreateKeyRequest, ct).ConfigureAwait(false);
+        var (request, error) = await AdminRequest.ReadJsonAsync(context, KeyJsonApiContext.Default.CreateKeyRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
             return error;
@@ -39,7 +45,7 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         {
             budget = Budget.Monthly(monthly);
         }
-        if (AdminChecks.FirstUnservedModel(services, request.Models) is { } unserved)
+        if (AdminChecks.FirstUnservedModel(router, request.Models) is { } unserved)
         {
             return AdminErrors.UnservedModel(unserved, "models");
         }
@@ -47,7 +53,7 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
             request.RequestsPerMinute, request.TokensPerMinute, budget, request.ExpiresAt), ct).ConfigureAwait(false);
         LogKeyChanged(logger, AdminId(context), "created", created.Key.Id, Diagnostics.LogValue.Safe(created.Key.Owner));
         await WriteAsync(context, 201, new CreatedKeyResponse(KeyResponse.From(created.Key), created.Text,
-            "Store the secret now: Tollgate keeps only its hash and cannot show it again."), AdminJsonContext.Default.CreatedKeyResponse).ConfigureAwait(false);
+            "Store the secret now: Tollgate keeps only its hash and cannot show it again."), KeyJsonApiContext.Default.CreatedKeyResponse).ConfigureAwait(false);
         return null;
     });
 
@@ -55,7 +61,7 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
     {
         var query = context.Request.Query;
         var (keys, token) = await store.ListAsync(query["owner"].FirstOrDefault(), AdminRequest.PageSize(context), query["continuation_token"].FirstOrDefault(), ct).ConfigureAwait(false);
-        await WriteAsync(context, 200, new KeyListResponse(keys.Select(KeyResponse.From).ToList(), token), AdminJsonContext.Default.KeyListResponse).ConfigureAwait(false);
+        await WriteAsync(context, 200, new KeyListResponse(keys.Select(KeyResponse.From).ToList(), token), KeyJsonApiContext.Default.KeyListResponse).ConfigureAwait(false);
         return null;
     });
 
@@ -67,18 +73,18 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         {
             return AdminErrors.KeyNotFound(id);
         }
-        await WriteAsync(context, 200, KeyResponse.From(key), AdminJsonContext.Default.KeyResponse).ConfigureAwait(false);
+        await WriteAsync(context, 200, KeyResponse.From(key), KeyJsonApiContext.Default.KeyResponse).ConfigureAwait(false);
         return null;
     });
 
     public Task UpdateKeyAsync(HttpContext context) => RunAsync(context, async (store, ct) =>
     {
-        var (body, error) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.JsonElement, ct).ConfigureAwait(false);
+        var (body, error) = await AdminRequest.ReadJsonAsync(context, KeyJsonApiContext.Default.JsonElement, ct).ConfigureAwait(false);
         if (error is not null || !KeyChangesParser.TryParse(body, out var changes, out error))
         {
             return error;
         }
-        if (AdminChecks.FirstUnservedModel(services, changes.Models) is { } unserved)
+        if (AdminChecks.FirstUnservedModel(router, changes.Models) is { } unserved)
         {
             return AdminErrors.UnservedModel(unserved, "models");
         }
@@ -96,7 +102,7 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
     {
         // Keys from configuration have usage too, though they are not in the keys table; an unknown key is a 404.
         var id = AdminRequest.RouteId(context);
-        if (!await AdminChecks.KeyExistsAsync(services, id, ct).ConfigureAwait(false))
+        if (!await AdminChecks.KeyExistsAsync(options.Value, store, id, ct).ConfigureAwait(false))
         {
             return AdminErrors.KeyNotFound(id);
         }
@@ -115,9 +121,12 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
         {
             return AdminErrors.InvalidRange(UsageReader.MaxRange);
         }
-        var reader = services.GetRequiredService<UsageReader>();
-        var (records, token) = await reader.ReadAsync(id, start, end, AdminRequest.PageSize(context), query["continuation_token"].FirstOrDefault(), ct).ConfigureAwait(false);
-        await WriteAsync(context, 200, new UsageListResponse(records.Select(UsageRecordResponse.From).ToList(), token), AdminJsonContext.Default.UsageListResponse).ConfigureAwait(false);
+        if (usage is null)
+        {
+            return AdminErrors.StorageNotConfigured;
+        }
+        var (records, token) = await usage.ReadAsync(id, start, end, AdminRequest.PageSize(context), query["continuation_token"].FirstOrDefault(), ct).ConfigureAwait(false);
+        await WriteAsync(context, 200, new UsageListResponse(records.Select(UsageRecordResponse.From).ToList(), token), KeyJsonApiContext.Default.UsageListResponse).ConfigureAwait(false);
         return null;
     });
 
@@ -129,16 +138,16 @@ public sealed partial class AdminHandlers(AdminAuthenticator authenticator, ISer
 
     /// <summary>Runs a key administration action through <see cref="AdminPipeline"/>; without storage there are no keys to administer.</summary>
     private Task RunAsync(HttpContext context, Func<TableKeyAdministrator, CancellationToken, Task<ApiError?>> action) =>
-        AdminPipeline.RunAsync(context, authenticator, ct => services.GetService<TableKeyAdministrator>() is { } store
+        AdminPipeline.RunAsync(context, authenticator, ct => keys is { } store
             ? action(store, ct)
             : Task.FromResult<ApiError?>(AdminErrors.StorageNotConfigured));
 
     /// <summary>After a change: forgets the key in this instance's cache, logs who changed it, answers with the key.</summary>
     private async Task<ApiError?> ChangedAsync(HttpContext context, ApiKey key, string verb)
     {
-        services.GetService<CachingKeyStore>()?.Invalidate(key.Hash);
+        cache?.Invalidate(key.Hash);
         LogKeyChanged(logger, AdminId(context), verb, key.Id, Diagnostics.LogValue.Safe(key.Owner));
-        await WriteAsync(context, 200, KeyResponse.From(key), AdminJsonContext.Default.KeyResponse).ConfigureAwait(false);
+        await WriteAsync(context, 200, KeyResponse.From(key), KeyJsonApiContext.Default.KeyResponse).ConfigureAwait(false);
         return null;
     }
 

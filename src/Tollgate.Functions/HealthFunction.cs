@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Tollgate.Hosting;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary><c>GET /healthz</c>: liveness, no key.</summary>
 public static class HealthFunction

@@ -2,12 +2,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Tollgate.Admin;
-using Tollgate.Hosting;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary>The admin API for client keys, under <c>/manage/keys</c>: one call into Core each, the route's id passed on.</summary>
-public sealed class KeysAdminFunctions(AdminHandlers handler)
+public sealed class KeyAdminFunctions(KeyAdminHandlers handler)
 {
     [Function("CreateKey")]
     public IActionResult CreateKey([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "manage/keys")] HttpRequest request) =>

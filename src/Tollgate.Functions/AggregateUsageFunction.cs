@@ -1,7 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Tollgate.Jobs;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary>
 /// Releases the budget leases of instances that died and rolls usage up, on the schedule in the app setting <c>TOLLGATE_AGGREGATION_SCHEDULE</c> (NCRONTAB, e.g.

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Tollgate.Diagnostics;
 
-namespace Tollgate.Hosting;
+namespace Tollgate.Functions;
 
 /// <summary>
 /// Lets a host that expects an <see cref="IActionResult"/> (Azure Functions' ASP.NET Core integration) run
@@ -29,6 +29,12 @@ public sealed class HandlerResult : IActionResult
         _handler = handler;
         _routeValues = routeValues;
     }
+
+    /// <summary>The Core handler it runs (the route parity tests compare it with the standalone host's).</summary>
+    internal Func<HttpContext, Task> Handler => _handler;
+
+    /// <summary>The route values it sets on the request before the handler runs.</summary>
+    internal IReadOnlyList<(string Name, string? Value)> RouteValues => _routeValues;
 
     public Task ExecuteResultAsync(ActionContext context)
     {

@@ -2,9 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Tollgate.Admin;
-using Tollgate.Hosting;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary>The admin listing of upstream deployments and their health. One call into Core.</summary>
 public sealed class DeploymentAdminFunctions(DeploymentAdminHandlers handler)

@@ -2,9 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Tollgate.Admin;
-using Tollgate.Hosting;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary>
 /// The admin API for billing: rollups and statements of a key or an owner, prices, and running the billing job now

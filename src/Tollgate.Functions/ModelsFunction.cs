@@ -1,10 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Tollgate.Hosting;
 using Tollgate.Proxy;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary><c>GET /v1/models</c> and <c>/api/v1/models</c>.</summary>
 public sealed class ModelsFunction(ModelsHandler handler)

@@ -2,9 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Tollgate.Admin;
-using Tollgate.Hosting;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary>The admin API for owner budgets: one owner's (read, set, remove) and all of them. One call into Core each.</summary>
 public sealed class BudgetAdminFunctions(BudgetAdminHandlers handler)

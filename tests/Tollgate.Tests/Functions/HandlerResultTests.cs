@@ -6,9 +6,10 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Tollgate.Admin;
+using Tollgate.Functions;
 using Tollgate.Hosting;
 
-namespace Tollgate.Tests.Hosting;
+namespace Tollgate.Tests.Functions;
 
 /// <summary>What a function returns: the Core handler runs with the route's values on the request, as in the standalone host.</summary>
 public sealed class HandlerResultTests

@@ -1,10 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Tollgate.Hosting;
 using Tollgate.Proxy;
 
-namespace Tollgate.Functions.Functions;
+namespace Tollgate.Functions;
 
 /// <summary><c>POST /v1/chat/completions</c> and <c>/api/v1/chat/completions</c>: one call into Core each.</summary>
 public sealed class ChatCompletionsFunction(ChatCompletionsHandler handler)

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Tollgate.Keys;
 
 namespace Tollgate.Admin;
@@ -12,10 +11,3 @@ public sealed record OwnerBudgetResponse(string Owner, BudgetResponse Budget, st
     public static OwnerBudgetResponse From(string owner, Budget budget, bool stored) =>
         new(owner, BudgetResponse.From(budget), stored ? "stored" : "configuration");
 }
-
-public sealed record OwnerBudgetListResponse(IReadOnlyList<OwnerBudgetResponse> Data);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(OwnerBudgetResponse))]
-[JsonSerializable(typeof(OwnerBudgetListResponse))]
-public sealed partial class BudgetJsonApiContext : JsonSerializerContext;
