@@ -170,14 +170,16 @@ public sealed class ChatCompletionsHandler(
 
         var parseError = ChatRequestParser.TryParse(body.WrittenSpan, router.AdaptedFields, out var chat);
         exchange.Request = chat;
-        exchange.Record.RequestedModel = chat.Model.Length == 0 || router.TryGetRoute(chat.Model, out _) ? LogValue.Safe(chat.Model) : UsageRecord.UnknownModel;
+        // One lookup: it decides the model name the record keeps (an unknown one is not kept) and, once valid, the route.
+        var route = router.TryGetRoute(chat.Model, out var found) ? found : null;
+        exchange.Record.RequestedModel = chat.Model.Length == 0 || route is not null ? LogValue.Safe(chat.Model) : UsageRecord.UnknownModel;
         exchange.Record.Stream = chat.Stream;
         if (parseError is not null)
         {
             return parseError;
         }
 
-        if (!router.TryGetRoute(chat.Model, out var route))
+        if (route is null)
         {
             return ApiErrors.ModelNotFound(chat.Model);
         }
