@@ -103,9 +103,9 @@ public sealed class ChatCompletionsHandler(
             }
             await ForwardAsync(exchange, body, upstreamBody, aborted).ConfigureAwait(false);
         }
-        catch (Exception) when (aborted.IsCancellationRequested || exchange.ClientGone)
+        catch (Exception e) when (aborted.IsCancellationRequested || exchange.ClientGone)
         {
-            exchange.Fail(ProxyError.ClientAborted);
+            exchange.Fail(ProxyError.ClientAborted, exception: e);
             Log.ClientAborted(logger, record.RequestId);
         }
         catch (Exception e)
@@ -113,11 +113,11 @@ public sealed class ChatCompletionsHandler(
             Log.Unhandled(logger, record.RequestId, e);
             if (!exchange.ResponseStarted && !context.Response.HasStarted)
             {
-                await exchange.RejectAsync(ProxyError.Internal).ConfigureAwait(false);
+                await exchange.RejectAsync(ProxyError.Internal, exception: e).ConfigureAwait(false);
             }
             else
             {
-                exchange.Fail(ProxyError.Internal);
+                exchange.Fail(ProxyError.Internal, exception: e);
                 context.Abort();
             }
         }

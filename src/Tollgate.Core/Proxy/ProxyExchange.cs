@@ -38,6 +38,12 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     /// <summary>The last stage that failed; <see cref="ProxyError.None"/> while all is well.</summary>
     public ProxyError Error { get; private set; }
 
+    /// <summary>
+    /// The exception behind <see cref="Error"/>, when one caused it (as YARP's <c>IForwarderErrorFeature</c> keeps it):
+    /// for diagnosis only, never part of a response or a usage record.
+    /// </summary>
+    public Exception? Exception { get; private set; }
+
     /// <summary>The request body went to the upstream: from here on a model may be consuming tokens.</summary>
     public bool SentUpstream { get; set; }
 
@@ -59,10 +65,12 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     /// yet; a client that went away is 499 whatever was sent) and returns the answer for it:
     /// <paramref name="answer"/> when the stage has its own, else the one <see cref="ProxyErrors"/> maps to.
     /// </summary>
-    public ApiError Fail(ProxyError error, ApiError? answer = null)
+    /// <param name="exception">The exception that caused the failure, if any; kept as <see cref="Exception"/>.</param>
+    public ApiError Fail(ProxyError error, ApiError? answer = null, Exception? exception = null)
     {
         answer ??= ProxyErrors.Answer(error);
         Error = error;
+        Exception = exception;
         Record.Outcome = ProxyErrors.Outcome(error);
         Record.ErrorCode = answer.Code;
         if (!ResponseStarted || error == ProxyError.ClientAborted)
@@ -73,9 +81,9 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     }
 
     /// <summary>Records the failure and answers with it as the whole response. Only valid before anything was sent.</summary>
-    public Task RejectAsync(ProxyError error, ApiError? answer = null)
+    public Task RejectAsync(ProxyError error, ApiError? answer = null, Exception? exception = null)
     {
-        var written = Fail(error, answer);
+        var written = Fail(error, answer, exception);
         ResponseStarted = true;
         return ApiErrorWriter.WriteAsync(Context.Response, written);
     }
