@@ -67,6 +67,7 @@ public static class TollgateServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<StreamRelay>()));
         services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<TollgateOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>()));
+        services.TryAddSingleton<UpstreamForwarder>();
         services.TryAddSingleton<UsageSettlement>();
         services.TryAddSingleton<PriceBook>();
         services.TryAddSingleton<KeyRateLimiter>();

@@ -61,6 +61,24 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     public CancellationTokenSource Deadline { get; } = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
 
     /// <summary>
+    /// Prices the request for <paramref name="deployment"/> and makes it the one the record names; the refusal when it has
+    /// no price (and unpriced models are not served), else null.
+    /// </summary>
+    public ApiError? UseDeployment(Deployment deployment, PriceBook prices)
+    {
+        if (prices.Price(Route!.CanonicalModel, deployment.Upstream.Name, Record.StartedAt, out var price) is { } unpriced)
+        {
+            return unpriced;
+        }
+        Deployment = deployment;
+        Price = price;
+        Record.Upstream = deployment.Upstream.Name;
+        Record.UpstreamModel = deployment.UpstreamModel;
+        Record.Unpriced = price is null;
+        return null;
+    }
+
+    /// <summary>
     /// Records a failure on the usage record (outcome, error code, and the status when the client has not had one
     /// yet; a client that went away is 499 whatever was sent) and returns the answer for it:
     /// <paramref name="answer"/> when the stage has its own, else the one <see cref="ProxyErrors"/> maps to.
