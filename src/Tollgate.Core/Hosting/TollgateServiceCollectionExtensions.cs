@@ -79,6 +79,7 @@ public static class TollgateServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<StreamRelay>()));
         services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<ProxyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>()));
+        services.TryAddSingleton<UpstreamForwarder>();
         services.TryAddSingleton<UsageSettlement>();
         services.TryAddSingleton(sp => new PriceBook(sp.GetRequiredService<IOptions<PricingOptions>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PriceBook>>(), sp.GetService<PriceStore>()));

@@ -94,7 +94,7 @@ public static class ChatRequestParser
             return ApiErrors.Malformed("The request body is not valid UTF-8.");
         }
 
-        var reader = new RequestReader(body, keys);
+        var reader = new ChatJsonReader(body, keys);
         try
         {
             if (!ParseRoot(ref reader, body, request))
@@ -113,7 +113,7 @@ public static class ChatRequestParser
         }
     }
 
-    private static bool ParseRoot(ref RequestReader reader, ReadOnlySpan<byte> body, ChatRequest request)
+    private static bool ParseRoot(ref ChatJsonReader reader, ReadOnlySpan<byte> body, ChatRequest request)
     {
         var fields = request.RecordedFields;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -187,7 +187,7 @@ public static class ChatRequestParser
         return sawMessages || reader.Fail(ApiErrors.Malformed("You must provide a messages parameter ('messages').", "messages"));
     }
 
-    private static Field Classify(ref RequestReader reader, out RangeRule? rule)
+    private static Field Classify(ref ChatJsonReader reader, out RangeRule? rule)
     {
         rule = null;
         foreach (var (name, field) in Fields)
@@ -201,7 +201,7 @@ public static class ChatRequestParser
         return rule is null ? Field.Unknown : Field.Ranged;
     }
 
-    private static bool ParseModel(ref RequestReader reader, ChatRequest request)
+    private static bool ParseModel(ref ChatJsonReader reader, ChatRequest request)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
@@ -217,7 +217,7 @@ public static class ChatRequestParser
         return true;
     }
 
-    private static bool ParseStream(ref RequestReader reader, ChatRequest request)
+    private static bool ParseStream(ref ChatJsonReader reader, ChatRequest request)
     {
         if (!reader.ExpectBoolean("stream"))
         {

@@ -29,10 +29,27 @@ public sealed class CompletionRelay(ProxyOptions options, TimeProvider time, ILo
         }
 
         using var body = new PooledBufferWriter(16 * 1024);
-        var readError = await ReadBodyAsync(exchange, response, body, deadline, aborted).ConfigureAwait(false);
+        ProxyError readError;
+        Exception? readException;
+        try
+        {
+            readError = await ReadBodyAsync(exchange, response, body, deadline).ConfigureAwait(false);
+            // Set after the read, not before it: nothing more lives across the await.
+            readException = null;
+        }
+        catch (OperationCanceledException e) when (!aborted.IsCancellationRequested)
+        {
+            Log.UpstreamTimeout(logger, exchange.Record.RequestId, upstream.Name, "body");
+            (readError, readException) = (ProxyError.UpstreamTimeout, e);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
+        {
+            Log.UpstreamStreamBroken(logger, exchange.Record.RequestId, upstream.Name, "connection lost while reading the body");
+            (readError, readException) = (ProxyError.UpstreamBodyBroken, e);
+        }
         if (readError != ProxyError.None)
         {
-            await exchange.RejectAsync(readError).ConfigureAwait(false);
+            await exchange.RejectAsync(readError, exception: readException).ConfigureAwait(false);
             return;
         }
 
@@ -41,9 +58,9 @@ public sealed class CompletionRelay(ProxyOptions options, TimeProvider time, ILo
         {
             envelope = upstream.Envelope ? Envelope.Read(body.WrittenSpan) : new Envelope.Contents(true, new ByteSpan(0, body.WrittenCount), null, null);
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            await RejectAsync(exchange, ProxyError.UpstreamResponseInvalidJson, "invalid JSON").ConfigureAwait(false);
+            await RejectAsync(exchange, ProxyError.UpstreamResponseInvalidJson, "invalid JSON", e).ConfigureAwait(false);
             return;
         }
         if (!envelope.Success)
@@ -59,9 +76,9 @@ public sealed class CompletionRelay(ProxyOptions options, TimeProvider time, ILo
         {
             exchange.Tap.Inspect(payload.Span);
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            await RejectAsync(exchange, ProxyError.UpstreamResponseInvalidJson, "invalid JSON").ConfigureAwait(false);
+            await RejectAsync(exchange, ProxyError.UpstreamResponseInvalidJson, "invalid JSON", e).ConfigureAwait(false);
             return;
         }
 
@@ -115,37 +132,26 @@ public sealed class CompletionRelay(ProxyOptions options, TimeProvider time, ILo
         return (error, outOfBalance);
     }
 
-    private Task RejectAsync(ProxyExchange exchange, ProxyError error, string reason)
+    private Task RejectAsync(ProxyExchange exchange, ProxyError error, string reason, Exception? exception = null)
     {
         Log.UpstreamBadResponse(logger, exchange.Record.RequestId, exchange.Deployment!.Upstream.Name, reason);
-        return exchange.RejectAsync(error);
+        return exchange.RejectAsync(error, exception: exception);
     }
 
-    /// <summary>Reads the whole body up to <c>MaxUpstreamResponseBytes</c>; the stage that failed, or none.</summary>
-    private async ValueTask<ProxyError> ReadBodyAsync(ProxyExchange exchange, HttpResponseMessage response, PooledBufferWriter body, CancellationToken deadline, CancellationToken aborted)
+    /// <summary>
+    /// Reads the whole body up to <c>MaxUpstreamResponseBytes</c>; <see cref="ProxyError.UpstreamResponseTooLarge"/> when it
+    /// is longer, else none. A read that fails throws (its caller records why).
+    /// </summary>
+    private async ValueTask<ProxyError> ReadBodyAsync(ProxyExchange exchange, HttpResponseMessage response, PooledBufferWriter body, CancellationToken deadline)
     {
-        var upstream = exchange.Deployment!.Upstream.Name;
         var cap = options.MaxUpstreamResponseBytes;
-        try
+        if ((response.Content.Headers.ContentLength is { } declared && declared > cap)
+            || !await ReadUpToAsync(response, body, cap, deadline).ConfigureAwait(false))
         {
-            if ((response.Content.Headers.ContentLength is { } declared && declared > cap)
-                || !await ReadUpToAsync(response, body, cap, deadline).ConfigureAwait(false))
-            {
-                Log.UpstreamBadResponse(logger, exchange.Record.RequestId, upstream, "body over MaxUpstreamResponseBytes");
-                return ProxyError.UpstreamResponseTooLarge;
-            }
-            return ProxyError.None;
+            Log.UpstreamBadResponse(logger, exchange.Record.RequestId, exchange.Deployment!.Upstream.Name, "body over MaxUpstreamResponseBytes");
+            return ProxyError.UpstreamResponseTooLarge;
         }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-        {
-            Log.UpstreamTimeout(logger, exchange.Record.RequestId, upstream, "body");
-            return ProxyError.UpstreamTimeout;
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
-        {
-            Log.UpstreamStreamBroken(logger, exchange.Record.RequestId, upstream, "connection lost while reading the body");
-            return ProxyError.UpstreamBodyBroken;
-        }
+        return ProxyError.None;
     }
 
     /// <summary>Reads at most <paramref name="cap"/> bytes; false when the body is longer.</summary>

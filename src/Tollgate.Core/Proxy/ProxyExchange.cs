@@ -38,6 +38,12 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     /// <summary>The last stage that failed; <see cref="ProxyError.None"/> while all is well.</summary>
     public ProxyError Error { get; private set; }
 
+    /// <summary>
+    /// The exception behind <see cref="Error"/>, when one caused it (as YARP's <c>IForwarderErrorFeature</c> keeps it):
+    /// for diagnosis only, never part of a response or a usage record.
+    /// </summary>
+    public Exception? Exception { get; private set; }
+
     /// <summary>The request body went to the upstream: from here on a model may be consuming tokens.</summary>
     public bool SentUpstream { get; set; }
 
@@ -55,14 +61,34 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     public CancellationTokenSource Deadline { get; } = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
 
     /// <summary>
+    /// Prices the request for <paramref name="deployment"/> and makes it the one the record names; the refusal when it has
+    /// no price (and unpriced models are not served), else null.
+    /// </summary>
+    public ApiError? UseDeployment(Deployment deployment, PriceBook prices)
+    {
+        if (prices.Price(Route!.CanonicalModel, deployment.Upstream.Name, Record.StartedAt, out var price) is { } unpriced)
+        {
+            return unpriced;
+        }
+        Deployment = deployment;
+        Price = price;
+        Record.Upstream = deployment.Upstream.Name;
+        Record.UpstreamModel = deployment.UpstreamModel;
+        Record.Unpriced = price is null;
+        return null;
+    }
+
+    /// <summary>
     /// Records a failure on the usage record (outcome, error code, and the status when the client has not had one
     /// yet; a client that went away is 499 whatever was sent) and returns the answer for it:
     /// <paramref name="answer"/> when the stage has its own, else the one <see cref="ProxyErrors"/> maps to.
     /// </summary>
-    public ApiError Fail(ProxyError error, ApiError? answer = null)
+    /// <param name="exception">The exception that caused the failure, if any; kept as <see cref="Exception"/>.</param>
+    public ApiError Fail(ProxyError error, ApiError? answer = null, Exception? exception = null)
     {
         answer ??= ProxyErrors.Answer(error);
         Error = error;
+        Exception = exception;
         Record.Outcome = ProxyErrors.Outcome(error);
         Record.ErrorCode = answer.Code;
         if (!ResponseStarted || error == ProxyError.ClientAborted)
@@ -73,9 +99,9 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     }
 
     /// <summary>Records the failure and answers with it as the whole response. Only valid before anything was sent.</summary>
-    public Task RejectAsync(ProxyError error, ApiError? answer = null)
+    public Task RejectAsync(ProxyError error, ApiError? answer = null, Exception? exception = null)
     {
-        var written = Fail(error, answer);
+        var written = Fail(error, answer, exception);
         ResponseStarted = true;
         return ApiErrorWriter.WriteAsync(Context.Response, written);
     }

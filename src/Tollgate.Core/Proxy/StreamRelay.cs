@@ -34,7 +34,7 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
         var sawDone = false;
         var warnedMalformed = false;
         string? breakReason = null;
-        var failure = ProxyError.StreamBroken;
+        Exception? broke = null;
         var idle = exchange.Deadline;
         var armedAt = long.MinValue;
 
@@ -87,15 +87,16 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
                         ? await upstream.ReadAsync(buffer.AsMemory(end), idle.Token).ConfigureAwait(false)
                         : await ReadWithHeartbeatsAsync(exchange, upstream, buffer.AsMemory(end), idle.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                catch (OperationCanceledException e) when (!aborted.IsCancellationRequested)
                 {
                     breakReason = "idle timeout";
-                    failure = ProxyError.StreamIdleTimeout;
+                    broke = e;
                     break;
                 }
                 catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
                 {
                     breakReason = "connection lost";
+                    broke = e;
                     break;
                 }
 
@@ -162,7 +163,8 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
         }
 
         Log.UpstreamStreamBroken(logger, record.RequestId, record.Upstream, breakReason);
-        var error = exchange.Fail(failure);
+        // Quiet for too long (the idle timeout cancelled the read), else broken; the exception, when one ended it, is kept.
+        var error = exchange.Fail(broke is OperationCanceledException ? ProxyError.StreamIdleTimeout : ProxyError.StreamBroken, exception: broke);
         if (!exchange.ResponseStarted)
         {
             exchange.ResponseStarted = true;

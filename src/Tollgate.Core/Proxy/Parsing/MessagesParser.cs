@@ -5,7 +5,7 @@ namespace Tollgate.Proxy.Parsing;
 /// <summary>Checks <c>messages</c>: an array of role-tagged objects whose required fields depend on the role.</summary>
 internal static class MessagesParser
 {
-    public static bool Parse(ref RequestReader reader)
+    public static bool Parse(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -18,7 +18,7 @@ internal static class MessagesParser
         return count > 0 || reader.MalformedAt("messages", "must contain at least one message.");
     }
 
-    private static bool ParseMessage(ref RequestReader reader)
+    private static bool ParseMessage(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -94,7 +94,7 @@ internal static class MessagesParser
         };
     }
 
-    private static bool ParseRole(ref RequestReader reader, out string? role)
+    private static bool ParseRole(ref ChatJsonReader reader, out string? role)
     {
         role = null;
         if (reader.TokenType != JsonTokenType.String)
@@ -105,7 +105,7 @@ internal static class MessagesParser
         return role is not null || reader.InvalidAt("role", "must be one of system, developer, user, assistant, tool, function.");
     }
 
-    private static string? KnownRole(ref RequestReader reader)
+    private static string? KnownRole(ref ChatJsonReader reader)
     {
         return reader.Is("user"u8) ? "user"
             : reader.Is("assistant"u8) ? "assistant"
@@ -117,7 +117,7 @@ internal static class MessagesParser
     }
 
     /// <summary>Content is a string, null, or an array of typed parts.</summary>
-    private static bool ParseContent(ref RequestReader reader)
+    private static bool ParseContent(ref ChatJsonReader reader)
     {
         switch (reader.TokenType)
         {
@@ -132,7 +132,7 @@ internal static class MessagesParser
         return reader.Elements("content", ParseContentPart, out _);
     }
 
-    private static bool ParseContentPart(ref RequestReader reader)
+    private static bool ParseContentPart(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -178,7 +178,7 @@ internal static class MessagesParser
         return !isText || hasText || reader.MalformedAt("text", "is required for text parts.");
     }
 
-    private static bool ParseToolCalls(ref RequestReader reader)
+    private static bool ParseToolCalls(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -187,7 +187,7 @@ internal static class MessagesParser
         return reader.Elements("tool_calls", ParseToolCall, out _);
     }
 
-    private static bool ParseToolCall(ref RequestReader reader)
+    private static bool ParseToolCall(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -220,7 +220,7 @@ internal static class MessagesParser
         return !reader.Failed;
     }
 
-    private static bool ParseCalledFunction(ref RequestReader reader)
+    private static bool ParseCalledFunction(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {

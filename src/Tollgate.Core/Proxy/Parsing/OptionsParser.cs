@@ -7,7 +7,7 @@ namespace Tollgate.Proxy.Parsing;
 internal static class OptionsParser
 {
     /// <summary>Records where <c>stream_options</c> and its <c>include_usage</c> sit, for the rewrite.</summary>
-    public static bool ParseStreamOptions(ref RequestReader reader, ChatRequest request)
+    public static bool ParseStreamOptions(ref ChatJsonReader reader, ChatRequest request)
     {
         var start = reader.TokenStart;
         if (reader.TokenType == JsonTokenType.Null)
@@ -48,7 +48,7 @@ internal static class OptionsParser
         return !reader.Failed;
     }
 
-    public static bool ParseStop(ref RequestReader reader)
+    public static bool ParseStop(ref ChatJsonReader reader)
     {
         switch (reader.TokenType)
         {
@@ -68,7 +68,7 @@ internal static class OptionsParser
         }
     }
 
-    public static bool ParseResponseFormat(ref RequestReader reader)
+    public static bool ParseResponseFormat(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -100,14 +100,14 @@ internal static class OptionsParser
         return true;
     }
 
-    public static bool ParseReasoningEffort(ref RequestReader reader) =>
+    public static bool ParseReasoningEffort(ref ChatJsonReader reader) =>
         reader.TokenType == JsonTokenType.Null ||
         (reader.TokenType == JsonTokenType.String &&
          (reader.Is("minimal"u8) || reader.Is("low"u8) || reader.Is("medium"u8) || reader.Is("high"u8) ||
           reader.Is("none"u8) || reader.Is("xhigh"u8) || reader.Is("max"u8))) ||
         reader.InvalidAt("reasoning_effort", "must be one of none, minimal, low, medium, high, xhigh, max.");
 
-    public static bool ParseThinking(ref RequestReader reader)
+    public static bool ParseThinking(ref ChatJsonReader reader)
     {
         switch (reader.TokenType)
         {
@@ -128,7 +128,7 @@ internal static class OptionsParser
         }
     }
 
-    public static bool ParseLogitBias(ref RequestReader reader)
+    public static bool ParseLogitBias(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -153,7 +153,7 @@ internal static class OptionsParser
         return !reader.Failed;
     }
 
-    public static bool ParseModalities(ref RequestReader reader)
+    public static bool ParseModalities(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -170,7 +170,7 @@ internal static class OptionsParser
     }
 
     /// <summary>An option that must be an object (or null) but whose members Tollgate leaves alone: <c>metadata</c>, <c>audio</c>.</summary>
-    public static bool ParseOpaqueObject(ref RequestReader reader, string name)
+    public static bool ParseOpaqueObject(ref ChatJsonReader reader, string name)
     {
         if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.Null))
         {
@@ -182,7 +182,7 @@ internal static class OptionsParser
         return ok;
     }
 
-    private static bool ParseThinkingObject(ref RequestReader reader)
+    private static bool ParseThinkingObject(ref ChatJsonReader reader)
     {
         reader.Push("thinking");
         reader.BeginObject();
@@ -213,15 +213,15 @@ internal static class OptionsParser
         return true;
     }
 
-    private static bool IsResponseFormatType(ref RequestReader reader) =>
+    private static bool IsResponseFormatType(ref ChatJsonReader reader) =>
         reader.TokenType == JsonTokenType.String && (reader.Is("text"u8) || reader.Is("json_object"u8) || reader.Is("json_schema"u8));
 
-    private static bool RejectResponseFormatType(ref RequestReader reader) =>
+    private static bool RejectResponseFormatType(ref ChatJsonReader reader) =>
         reader.InvalidAt("type", "must be text, json_object or json_schema.");
 
-    private static bool RejectStop(ref RequestReader reader) =>
+    private static bool RejectStop(ref ChatJsonReader reader) =>
         reader.InvalidAt("stop", "must be a string, an array of strings, or null.");
 
-    private static bool RejectThinking(ref RequestReader reader) =>
+    private static bool RejectThinking(ref ChatJsonReader reader) =>
         reader.MalformedAt("thinking", "must be an object such as {\"type\":\"enabled\"}.");
 }

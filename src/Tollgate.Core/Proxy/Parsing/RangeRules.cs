@@ -29,7 +29,7 @@ internal static class RangeRules
     ];
 
     /// <summary>Keeps the value of a row the request path acts on (<c>n</c>, <c>max_tokens</c>, <c>max_completion_tokens</c>); always true.</summary>
-    public static bool Keep(ref RequestReader reader, RangeRule rule, ChatRequest request)
+    public static bool Keep(ref ChatJsonReader reader, RangeRule rule, ChatRequest request)
     {
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value))
         {
@@ -51,7 +51,7 @@ internal static class RangeRules
     }
 
     /// <summary>The rule for the property name the reader is on, or null.</summary>
-    public static RangeRule? Find(ref RequestReader reader)
+    public static RangeRule? Find(ref ChatJsonReader reader)
     {
         foreach (var rule in All)
         {
@@ -64,7 +64,7 @@ internal static class RangeRules
     }
 
     /// <summary>Checks the value the reader is on against <paramref name="rule"/>; null always passes.</summary>
-    public static bool Check(ref RequestReader reader, RangeRule rule)
+    public static bool Check(ref ChatJsonReader reader, RangeRule rule)
     {
         var token = reader.TokenType;
         if (token == JsonTokenType.Null)

@@ -8,7 +8,7 @@ internal static class ToolsParser
 {
     private const string ToolChoiceRule = "'tool_choice' must be none, auto, required, or {\"type\":\"function\",\"function\":{\"name\":...}}.";
 
-    public static bool ParseTools(ref RequestReader reader)
+    public static bool ParseTools(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -17,7 +17,7 @@ internal static class ToolsParser
         return reader.Elements("tools", ParseTool, out _);
     }
 
-    public static bool ParseToolChoice(ref RequestReader reader)
+    public static bool ParseToolChoice(ref ChatJsonReader reader)
     {
         switch (reader.TokenType)
         {
@@ -68,7 +68,7 @@ internal static class ToolsParser
         return (hasType && (!isFunction || hasFunctionName)) || RejectToolChoice(ref reader, "tool_choice");
     }
 
-    private static bool ParseTool(ref RequestReader reader)
+    private static bool ParseTool(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -108,7 +108,7 @@ internal static class ToolsParser
         return !isFunction || hasFunction || reader.MalformedAt("function", "is required for function tools.");
     }
 
-    private static bool ParseFunctionDefinition(ref RequestReader reader)
+    private static bool ParseFunctionDefinition(ref ChatJsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -162,7 +162,7 @@ internal static class ToolsParser
     }
 
     /// <summary><c>tool_choice.function</c>: an object naming the function.</summary>
-    private static bool ParseChosenFunction(ref RequestReader reader, ref bool hasName)
+    private static bool ParseChosenFunction(ref ChatJsonReader reader, ref bool hasName)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -194,7 +194,7 @@ internal static class ToolsParser
     }
 
     /// <summary>1 to 64 characters of letters, digits, '_' or '-', written without escapes.</summary>
-    private static bool IsValidToolName(ref RequestReader reader)
+    private static bool IsValidToolName(ref ChatJsonReader reader)
     {
         if (reader.ValueIsEscaped)
         {
@@ -216,5 +216,5 @@ internal static class ToolsParser
         return true;
     }
 
-    private static bool RejectToolChoice(ref RequestReader reader, string param) => reader.Fail(ApiErrors.InvalidValue(ToolChoiceRule, param));
+    private static bool RejectToolChoice(ref ChatJsonReader reader, string param) => reader.Fail(ApiErrors.InvalidValue(ToolChoiceRule, param));
 }

@@ -6,12 +6,13 @@ using Tollgate.Json;
 namespace Tollgate.Proxy.Parsing;
 
 /// <summary>
-/// The state of one pass over a request body: the <see cref="Utf8JsonReader"/>, the duplicate-key tracker,
+/// The JSON token reader of one pass over a chat request's body, once it has been read off the wire (that is
+/// <see cref="RequestBodyReader"/>'s job): the <see cref="Utf8JsonReader"/>, the duplicate-key tracker,
 /// the path to the current container, and the first error. The path is a short stack of segments that is
 /// turned into text (<c>messages[3].content</c>) only when an error is reported. Every method that can
 /// reject returns false after recording the error; callers return false in turn.
 /// </summary>
-internal ref struct RequestReader
+internal ref struct ChatJsonReader
 {
     private const int MaxPath = 8;
 
@@ -22,7 +23,7 @@ internal ref struct RequestReader
     private PathBuffer _path;
     private int _pathLength;
 
-    public RequestReader(ReadOnlySpan<byte> json, DuplicateKeyTracker keys)
+    public ChatJsonReader(ReadOnlySpan<byte> json, DuplicateKeyTracker keys)
     {
         _json = new Utf8JsonReader(json, Options);
         _keys = keys;
@@ -67,9 +68,9 @@ internal ref struct RequestReader
     public bool AtEnd() => !_json.Read();
 
     /// <summary>A reader over JSON embedded in a string value, sharing the tracker and the path.</summary>
-    public readonly RequestReader Embedded(byte[] json)
+    public readonly ChatJsonReader Embedded(byte[] json)
     {
-        var inner = new RequestReader(json, _keys) { _path = _path, _pathLength = _pathLength };
+        var inner = new ChatJsonReader(json, _keys) { _path = _path, _pathLength = _pathLength };
         return inner;
     }
 
