@@ -2,7 +2,7 @@ namespace Tollgate.Proxy;
 
 /// <summary>
 /// The request path's limits and timeouts: settings at the top of the <c>Tollgate</c> section (beside the ones
-/// <c>Routing/RoutingOptions</c> and <c>Keys/KeysOptions</c> read), e.g. <c>Tollgate:MaxRequestBodyBytes</c>.
+/// <c>Routing/RoutingOptions</c>, <c>Keys/KeysOptions</c> and <c>Upstreams/UpstreamClientOptions</c> read), e.g. <c>Tollgate:MaxRequestBodyBytes</c>.
 /// </summary>
 public sealed class ProxyOptions
 {
@@ -30,8 +30,6 @@ public sealed class ProxyOptions
 
     /// <summary>Largest single SSE event accepted from an upstream.</summary>
     public int MaxSseEventBytes { get; set; } = 1024 * 1024;
-
-    public TimeSpan UpstreamConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Deadline for the upstream's response headers (and, when not streaming, its whole body). Kept under the

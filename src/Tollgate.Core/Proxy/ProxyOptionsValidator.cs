@@ -31,7 +31,7 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
         }
         foreach (var (property, value) in new[]
                  {
-                     ("RequestBodyTimeout", options.RequestBodyTimeout), ("UpstreamConnectTimeout", options.UpstreamConnectTimeout),
+                     ("RequestBodyTimeout", options.RequestBodyTimeout),
                      ("UpstreamResponseTimeout", options.UpstreamResponseTimeout), ("StreamIdleTimeout", options.StreamIdleTimeout),
                      ("StreamHeartbeatInterval", options.StreamHeartbeatInterval),
                  })

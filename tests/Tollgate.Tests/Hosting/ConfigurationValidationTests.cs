@@ -11,12 +11,13 @@ namespace Tollgate.Tests.Hosting;
 /// </summary>
 public sealed class ConfigurationValidationTests
 {
-    /// <summary>The options bound at the top of the <c>Tollgate</c> section (the request path's, routing's, keys').</summary>
+    /// <summary>The options bound at the top of the <c>Tollgate</c> section (the request path's, routing's, keys', the upstream client's).</summary>
     private static void ResolveTopLevelOptions(IServiceProvider provider)
     {
         _ = provider.GetRequiredService<IOptions<Tollgate.Proxy.ProxyOptions>>().Value;
         _ = provider.GetRequiredService<IOptions<Tollgate.Routing.RoutingOptions>>().Value;
         _ = provider.GetRequiredService<IOptions<Tollgate.Keys.KeysOptions>>().Value;
+        _ = provider.GetRequiredService<IOptions<Tollgate.Upstreams.UpstreamClientOptions>>().Value;
     }
 
     private static OptionsValidationException? Validate(Dictionary<string, string?> settings)
@@ -55,6 +56,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("Tollgate:Keys:0:Id", "", "Tollgate:Keys:0:Id")]
     [InlineData("Tollgate:MaxRequestBodyBytes", "10", "Tollgate:MaxRequestBodyBytes")]
     [InlineData("Tollgate:StreamIdleTimeout", "00:00:00", "Tollgate:StreamIdleTimeout")]
+    [InlineData("Tollgate:UpstreamConnectTimeout", "00:00:00", "Tollgate:UpstreamConnectTimeout must be positive")]
     [InlineData("Tollgate:Keys:0:Owner", "team/x", "Tollgate:Keys:0:Owner must be 1 to 128 printable characters without '/'")]
     [InlineData("Tollgate:Keys:0:Owner", "50%", "Tollgate:Keys:0:Owner")]
     [InlineData("Tollgate:Keys:0:Models:0", "not-served", "Tollgate:Keys:0:Models: 'not-served'")]

@@ -14,6 +14,7 @@ using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Storage;
 using Tollgate.Tests.Infrastructure;
+using Tollgate.Upstreams;
 using Tollgate.Usage;
 
 namespace Tollgate.Tests.Hosting;
@@ -46,7 +47,7 @@ public sealed class LocalSettingsSampleTests
     ];
 
     /// <summary>The options classes bound at the top of the <c>Tollgate</c> section, each taking its own settings.</summary>
-    private static readonly Type[] TopLevel = [typeof(ProxyOptions), typeof(RoutingOptions), typeof(KeysOptions)];
+    private static readonly Type[] TopLevel = [typeof(ProxyOptions), typeof(RoutingOptions), typeof(KeysOptions), typeof(UpstreamClientOptions)];
 
     [Fact]
     public async Task TheSample_IsLocalSettings_ForTheIsolatedWorker_WithAzuriteAndTheAggregationSchedule()
