@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.Dependencies;
@@ -34,6 +35,32 @@ public sealed class FolderDependencyTests
     }
 
     [Fact]
+    public void TheArchitectureDocsFolderTableStatesEachFoldersDependenciesInOrder()
+    {
+        // The table of docs/architecture.md lists the folders from the bottom up with what each depends on. Its rows are
+        // the order new code must keep: a folder names only folders in rows above its own.
+        var table = ReadFolderTable(File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "architecture.md")));
+        var graph = Core.Value;
+        Assert.Equal(graph.Folders.Where(f => f != FolderGraph.Root).Order(StringComparer.Ordinal), table.Select(r => r.Folder).Order(StringComparer.Ordinal));
+        var problems = new List<string>();
+        for (var i = 0; i < table.Count; i++)
+        {
+            var (folder, documented) = table[i];
+            var actual = graph.DependenciesOf(folder).Keys.Order(StringComparer.Ordinal).ToList();
+            if (!actual.SequenceEqual(documented.Order(StringComparer.Ordinal)))
+            {
+                problems.Add($"{folder}/ depends on [{string.Join(", ", actual)}], the doc says [{string.Join(", ", documented)}]");
+            }
+            var upward = actual.Where(d => !table.Take(i).Any(r => r.Folder == d)).ToList();
+            if (upward.Count > 0)
+            {
+                problems.Add($"{folder}/ depends on [{string.Join(", ", upward)}], which the table puts below it");
+            }
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
     public void TheCheckSeesReferencesInBodiesClosuresAsyncMethodsAndAttributes()
     {
         // Left → Right (a local of an async method), Right → Middle (a closure's generic argument), Middle → Left (typeof in
@@ -43,6 +70,20 @@ public sealed class FolderDependencyTests
         Assert.Equal(["Middle"], graph.DependenciesOf("Alone").Keys);
         Assert.Equal(["Right"], graph.DependenciesOf("Left").Keys);
         Assert.Equal(["Left"], graph.DependenciesOf("Middle").Keys);
+    }
+
+    private static List<(string Folder, List<string> DependsOn)> ReadFolderTable(string markdown)
+    {
+        var section = markdown[markdown.IndexOf("## The folders of `src/Tollgate.Core`", StringComparison.Ordinal)..];
+        var rows = new List<(string, List<string>)>();
+        foreach (var line in section.Split('\n').SkipWhile(l => !l.StartsWith("| `", StringComparison.Ordinal)).TakeWhile(l => l.StartsWith('|')))
+        {
+            var cells = line.Split(" | ");
+            var folder = Regex.Match(cells[0], @"`(\w+)/`").Groups[1].Value;
+            var dependsOn = Regex.Matches(cells[^1], @"`(\w+)/`").Select(m => m.Groups[1].Value).ToList();
+            rows.Add((folder, dependsOn));
+        }
+        return rows;
     }
 
     private static string Describe(FolderGraph graph, IReadOnlyList<IReadOnlyList<string>> cycles)
