@@ -1,6 +1,6 @@
 using Azure.Data.Tables;
 using Tollgate.Billing;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 using Tollgate.Usage;
 
 namespace Tollgate.Tests.Billing;

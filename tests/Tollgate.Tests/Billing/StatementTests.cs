@@ -1,7 +1,7 @@
 using Tollgate.Billing;
 using Tollgate.Keys;
 using Tollgate.Quota;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 using Tollgate.Usage;
 
 namespace Tollgate.Tests.Billing;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.Dependencies;
 

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Tollgate.Errors;
 using Tollgate.Functions;
 using Tollgate.Hosting;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.Diagnostics;
 

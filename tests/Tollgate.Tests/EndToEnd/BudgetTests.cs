@@ -8,7 +8,7 @@ using System.Text.Json;
 using OpenAI.Chat;
 using Tollgate.Keys;
 using Tollgate.Quota;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.EndToEnd;
 

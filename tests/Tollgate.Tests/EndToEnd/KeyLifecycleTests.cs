@@ -1,7 +1,7 @@
 using System.ClientModel;
 using System.Text.Json;
 using OpenAI.Chat;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.EndToEnd;
 

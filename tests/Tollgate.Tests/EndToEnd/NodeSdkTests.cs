@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.EndToEnd;
 

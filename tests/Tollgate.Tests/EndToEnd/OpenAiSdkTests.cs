@@ -1,7 +1,7 @@
 using System.ClientModel;
 using System.Text;
 using OpenAI.Chat;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 using Tollgate.Usage;
 
 namespace Tollgate.Tests.EndToEnd;

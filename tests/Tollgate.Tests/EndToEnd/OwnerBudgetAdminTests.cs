@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.EndToEnd;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using OpenAI;
 using OpenAI.Chat;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.EndToEnd;
 

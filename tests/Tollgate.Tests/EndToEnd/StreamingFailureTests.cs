@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Tollgate.MockUpstream;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 using Tollgate.Usage;
 
 namespace Tollgate.Tests.EndToEnd;

@@ -13,7 +13,7 @@ using Tollgate.Proxy;
 using Tollgate.Quota;
 using Tollgate.Routing;
 using Tollgate.Storage;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 using Tollgate.Upstreams;
 using Tollgate.Usage;
 

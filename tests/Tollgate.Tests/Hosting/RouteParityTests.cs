@@ -7,7 +7,7 @@ using Tollgate.Diagnostics;
 using Tollgate.Functions;
 using Tollgate.Hosting;
 using Tollgate.Server;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.Hosting;
 

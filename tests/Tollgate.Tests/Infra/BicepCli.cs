@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.Infra;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Tollgate.Keys;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.Keys;
 

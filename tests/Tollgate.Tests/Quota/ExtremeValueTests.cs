@@ -3,7 +3,7 @@ using Tollgate.Pricing;
 using Tollgate.Keys;
 using Tollgate.Proxy;
 using Tollgate.Quota;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.Quota;
 

@@ -1,6 +1,6 @@
 using Tollgate.Keys;
 using Tollgate.Quota;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.Quota;
 

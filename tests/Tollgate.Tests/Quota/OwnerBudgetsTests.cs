@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tollgate.Keys;
 using Tollgate.Quota;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.Quota;
 

@@ -6,7 +6,7 @@ using Tollgate.Diagnostics;
 using Tollgate.Keys;
 using Tollgate.Pricing;
 using Tollgate.Quota;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 
 namespace Tollgate.Tests.Quota;
 

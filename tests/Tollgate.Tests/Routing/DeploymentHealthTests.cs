@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Tollgate.Routing;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 using Tollgate.Upstreams;
 
 namespace Tollgate.Tests.Routing;

@@ -1,6 +1,6 @@
 using Azure.Identity;
 using Microsoft.Extensions.Logging;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 using Tollgate.Upstreams;
 
 namespace Tollgate.Tests.Upstreams;

@@ -1,4 +1,4 @@
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 using Tollgate.Upstreams;
 
 namespace Tollgate.Tests.Upstreams;

@@ -1,5 +1,5 @@
 using Tollgate.Storage;
-using Tollgate.Tests.Infrastructure;
+using Tollgate.Tests.Harness;
 using Tollgate.Usage;
 
 namespace Tollgate.Tests.Usage;

@@ -2,7 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Tollgate.Usage;
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>Reads whole tables back (every page) for assertions.</summary>
 public static class TableRows

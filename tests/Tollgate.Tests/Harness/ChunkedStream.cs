@@ -1,4 +1,4 @@
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>A read-only stream that hands out its bytes at most <c>chunkSize</c> at a time, like a network.</summary>
 public sealed class ChunkedStream(byte[] data, int chunkSize, Exception? failAtEnd = null) : Stream

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Tollgate.Storage;
 using Tollgate.Usage;
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>Stores records the way the gateway does: through a ledger of its own (its own writer id), drained on stop.</summary>
 public static class LedgerWriter

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Tollgate.Server;
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 internal static class InlineIo
 {

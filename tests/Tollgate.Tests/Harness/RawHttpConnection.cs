@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>
 /// One HTTP/1.1 connection on a plain socket, for what no HTTP client sends: bodies dripped slowly, broken chunked

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 public static class JsonAssert
 {

@@ -1,4 +1,4 @@
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>
 /// A clock that moves only when told to (timestamps follow the same clock). Its timers fire on the thread

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>
 /// The HTTP edge under the Table SDK in tests: passes requests on (to Azurite), counts entity point reads,

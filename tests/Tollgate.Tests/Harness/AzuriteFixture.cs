@@ -1,8 +1,8 @@
 using Tollgate.Storage;
 
-[assembly: AssemblyFixture(typeof(Tollgate.Tests.Infrastructure.AzuriteFixture))]
+[assembly: AssemblyFixture(typeof(Tollgate.Tests.Harness.AzuriteFixture))]
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>One in-memory Azurite for the whole test run; tests isolate themselves with unique table prefixes.</summary>
 public sealed class AzuriteFixture : IAsyncLifetime

@@ -13,7 +13,7 @@ using Tollgate.MockUpstream;
 using Tollgate.Server;
 using Tollgate.Usage;
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>
 /// The real thing on loopback: the mock upstream and the standalone Tollgate host, each on Kestrel with a

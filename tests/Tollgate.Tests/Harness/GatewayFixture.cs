@@ -1,4 +1,4 @@
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>One shared gateway and mock for a test class whose tests do not change configuration.</summary>
 public sealed class GatewayFixture : IAsyncLifetime

@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>Raw HTTP calls to the admin API, as an operator's script would make them.</summary>
 public sealed class AdminClient(HttpClient http, string adminKey = GatewayHost.AdminKey)

@@ -1,4 +1,4 @@
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 public static class RepoPaths
 {

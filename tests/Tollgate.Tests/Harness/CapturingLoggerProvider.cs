@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Tollgate.Tests.Infrastructure;
+namespace Tollgate.Tests.Harness;
 
 /// <summary>Keeps every formatted log line (with exception text) so tests can look for leaks and warnings.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider
