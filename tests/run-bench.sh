@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Benchmarks (not part of CI; about 10 minutes): BenchmarkDotNet micro-benchmarks of the hot-path pieces,
-# then the load harness: Azurite + mock upstream + Tollgate (Release, metering on) on loopback, driven by
-# wrk, each load also sent straight to the mock for comparison. Writes docs/performance.md and
+# Benchmarks (not part of CI; about 20 minutes): BenchmarkDotNet micro-benchmarks of the hot-path pieces,
+# then the load harness: Azurite + mock upstream + a bare pass-through proxy + Tollgate (Release, metering on)
+# on loopback, driven by wrk; each load runs in rounds, straight at the mock, through the pass-through and
+# through Tollgate, and the report gives medians with the rounds' range. Writes docs/performance.md and
 # docs/performance.svg. Installs wrk (Debian package) and Azurite (npm) when missing.
-#   --quick      shorter runs, fewer connections and streams (a smoke check of the harness)
+#   --quick      shorter runs, one round, fewer connections and streams (a smoke check of the harness)
 #   --no-micro   skip the micro-benchmarks (keeps the last results in tests/.bench/micro)
+#   --rounds N   rounds per scenario (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -7,10 +7,11 @@ using System.Text;
 namespace Tollgate.Benchmarks;
 
 /// <summary>
-/// The load harness: Azurite, the mock upstream and Tollgate (Release, metering on) on loopback; wrk drives
-/// non-streaming and streaming requests at 1, 16 and 64 connections, once straight at the mock and once
-/// through Tollgate; then a sequential time-to-first-byte probe, idle-stream memory, and metering off for
-/// comparison. Prints the table and writes docs/performance.md with an SVG chart.
+/// The load harness: Azurite, the mock upstream, a bare pass-through proxy and Tollgate (Release, metering on) on
+/// loopback; wrk drives non-streaming and streaming requests at 1, 16 and 64 connections, in rounds of three runs
+/// back to back: straight at the mock, through the pass-through and through Tollgate. Then metering off for
+/// comparison, a sequential time-to-first-byte probe and idle-stream memory. Prints the table and writes
+/// docs/performance.md with an SVG chart.
 /// </summary>
 internal static partial class LoadHarness
 {
@@ -24,15 +25,17 @@ internal static partial class LoadHarness
         var repo = Path.GetFullPath(Option(args, "--repo") ?? Directory.GetCurrentDirectory());
         var seconds = int.Parse(Option(args, "--seconds") ?? "8", CultureInfo.InvariantCulture);
         var quick = args.Contains("--quick");
+        var rounds = int.Parse(Option(args, "--rounds") ?? (quick ? "1" : "3"), CultureInfo.InvariantCulture);
         var idleStreams = quick ? 200 : 1000;
         int[] connections = quick ? [1, 16] : [1, 16, 64];
         var work = Directory.CreateTempSubdirectory("tollgate-bench-").FullName;
         var logs = Path.Combine(repo, "tests", ".bench");
         Directory.CreateDirectory(logs);
-        Console.WriteLine($"== Tollgate load harness: {seconds} s per run, logs in tests/.bench");
+        Console.WriteLine($"== Tollgate load harness: {seconds} s per run, {rounds} round(s) per scenario, logs in tests/.bench");
 
         var azuritePort = FreePort();
         var mockPort = FreePort();
+        var passThroughPort = FreePort();
         var meteredPort = FreePort();
         var unmeteredPort = FreePort();
         var storage = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{azuritePort}/devstoreaccount1";
@@ -47,33 +50,46 @@ internal static partial class LoadHarness
             processes.Add(ManagedProcess.Start("mock", "dotnet",
                 ["Tollgate.MockUpstream.dll", "--urls", $"http://127.0.0.1:{mockPort}", "--Mock:Record", "false"], mockDir, Path.Combine(logs, "mock.log")));
             var mock = processes[^1];
+            var passThrough = ManagedProcess.Start("passthrough", "dotnet",
+                [Path.Combine(AppContext.BaseDirectory, "Tollgate.Benchmarks.dll"), "passthrough", "--urls", $"http://127.0.0.1:{passThroughPort}", "--upstream", $"http://127.0.0.1:{mockPort}"],
+                AppContext.BaseDirectory, Path.Combine(logs, "passthrough.log"), new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+            processes.Add(passThrough);
             var metered = StartGateway(repo, logs, "tollgate", meteredPort, mockPort, storage);
             processes.Add(metered);
             var unmetered = StartGateway(repo, logs, "tollgate-unmetered", unmeteredPort, mockPort, null);
             processes.Add(unmetered);
             await WaitForHealthAsync(mockPort);
+            await WaitForHealthAsync(passThroughPort);
             await WaitForHealthAsync(meteredPort);
             await WaitForHealthAsync(unmeteredPort);
 
             // Steady state is what a long-running gateway serves: let tiered compilation finish in every process
             // (its background JIT otherwise lands in whichever scenario runs first) before measuring anything.
             Console.WriteLine("== Warming up (tiered compilation) for " + (quick ? 6 : 20) + " s");
-            foreach (var (port, model, stream) in new[] { (mockPort, PlainModel, false), (mockPort, StreamModel, true), (meteredPort, "bench", false), (meteredPort, "bench-stream", true), (unmeteredPort, "bench", false), (unmeteredPort, "bench-stream", true) })
+            foreach (var (port, model, stream) in new[] { (mockPort, PlainModel, false), (mockPort, StreamModel, true), (passThroughPort, PlainModel, false), (passThroughPort, StreamModel, true), (meteredPort, "bench", false), (meteredPort, "bench-stream", true), (unmeteredPort, "bench", false), (unmeteredPort, "bench-stream", true) })
             {
                 await WarmUpAsync(work, $"http://127.0.0.1:{port}", model, stream, quick ? 1 : 3);
             }
 
             // 1 and 16 connections, then metering off at 16 (before 64 connections, whose ledger backlog would
-            // otherwise keep Azurite busy during the comparison), then 64 connections.
+            // otherwise keep Azurite busy during the comparison), then 64 connections. Each round runs the three
+            // targets back to back, so that a ratio compares runs minutes apart at most.
             var results = new List<LoadResult>();
             async Task RunScenarioAsync(bool stream, int c)
             {
                 var scenario = (stream ? "stream (21 events)" : "non-stream") + $", {c} conn";
-                await WaitForQuietAsync(processes);
-                var direct = await RunWrkAsync(work, $"http://127.0.0.1:{mockPort}", stream ? StreamModel : PlainModel, stream, c, seconds, mock);
-                await WaitForQuietAsync(processes);
-                var through = await RunWrkAsync(work, $"http://127.0.0.1:{meteredPort}", stream ? "bench-stream" : "bench", stream, c, seconds, metered);
-                results.Add(new LoadResult(scenario, stream, c, direct, through));
+                var mockModel = stream ? StreamModel : PlainModel;
+                List<WrkRun> direct = [], bare = [], through = [];
+                for (var round = 0; round < rounds; round++)
+                {
+                    await WaitForQuietAsync(processes);
+                    direct.Add(await RunWrkAsync(work, $"http://127.0.0.1:{mockPort}", mockModel, stream, c, seconds, mock));
+                    await WaitForQuietAsync(processes);
+                    bare.Add(await RunWrkAsync(work, $"http://127.0.0.1:{passThroughPort}", mockModel, stream, c, seconds, passThrough));
+                    await WaitForQuietAsync(processes);
+                    through.Add(await RunWrkAsync(work, $"http://127.0.0.1:{meteredPort}", stream ? "bench-stream" : "bench", stream, c, seconds, metered));
+                }
+                results.Add(new LoadResult(scenario, stream, c, direct, bare, through));
                 Console.WriteLine(FormatRow(results[^1]));
             }
             foreach (var stream in new[] { false, true })
@@ -88,9 +104,13 @@ internal static partial class LoadHarness
             foreach (var stream in new[] { false, true })
             {
                 var on = results.First(r => r.Stream == stream && r.Connections == 16).Tollgate;
-                await WaitForQuietAsync(processes);
-                var off = await RunWrkAsync(work, $"http://127.0.0.1:{unmeteredPort}", stream ? "bench-stream" : "bench", stream, 16, seconds, unmetered);
-                meteringOff.Add((stream ? "stream, 16 conn" : "non-stream, 16 conn", on, off));
+                var off = new List<WrkRun>();
+                for (var round = 0; round < rounds; round++)
+                {
+                    await WaitForQuietAsync(processes);
+                    off.Add(await RunWrkAsync(work, $"http://127.0.0.1:{unmeteredPort}", stream ? "bench-stream" : "bench", stream, 16, seconds, unmetered));
+                }
+                meteringOff.Add((stream ? "stream, 16 conn" : "non-stream, 16 conn", on, off.OrderBy(r => r.RequestsPerSecond).ElementAt((off.Count - 1) / 2)));
             }
 
             foreach (var stream in new[] { false, true })
@@ -107,11 +127,12 @@ internal static partial class LoadHarness
             // 1,000 samples each, so that the p99 is the tenth-slowest rather than the third: metering's effect on the tail.
             var samples = quick ? 100 : 1000;
             var ttfbDirect = await ProbeTimeToFirstByteAsync($"http://127.0.0.1:{mockPort}", StreamModel, samples);
+            var ttfbPassThrough = await ProbeTimeToFirstByteAsync($"http://127.0.0.1:{passThroughPort}", StreamModel, samples);
             var ttfbThrough = await ProbeTimeToFirstByteAsync($"http://127.0.0.1:{meteredPort}", "bench-stream", samples);
             var ttfbUnmetered = await ProbeTimeToFirstByteAsync($"http://127.0.0.1:{unmeteredPort}", "bench-stream", samples);
             var idle = await MeasureIdleStreamsAsync($"http://127.0.0.1:{meteredPort}", metered, idleStreams);
 
-            var report = Report.Build(repo, seconds, results, meteringOff, ttfbDirect, ttfbThrough, ttfbUnmetered, idle);
+            var report = Report.Build(repo, seconds, rounds, results, meteringOff, new TimeToFirstByte(ttfbDirect, ttfbPassThrough, ttfbThrough, ttfbUnmetered), idle);
             Console.WriteLine();
             Console.WriteLine(report.Table);
             await File.WriteAllTextAsync(Path.Combine(repo, "docs", "performance.md"), report.Markdown);
@@ -311,7 +332,7 @@ internal static partial class LoadHarness
     }
 
     private static string FormatRow(LoadResult r) =>
-        $"{r.Scenario,-28} direct {r.Direct.RequestsPerSecond,9:F0} rps p50 {r.Direct.P50Ms,7:F2} ms | tollgate {r.Tollgate.RequestsPerSecond,9:F0} rps p50 {r.Tollgate.P50Ms,7:F2} ms, cpu {r.Tollgate.CpuMsPerRequest,6:F3} ms/req (mock {r.Direct.CpuMsPerRequest,6:F3}), {r.Tollgate.ContextSwitchesPerRequest,5:F1} switches/req, errors {r.Tollgate.Errors}";
+        $"{r.Scenario,-28} direct {r.Direct.RequestsPerSecond,7:F0} rps | pass-through {r.PassThrough.RequestsPerSecond,7:F0} rps, cpu {r.PassThrough.CpuMsPerRequest,6:F3} ms/req | tollgate {r.Tollgate.RequestsPerSecond,7:F0} rps ({r.PassThroughRatio:F2}x), cpu {r.Tollgate.CpuMsPerRequest,6:F3} ms/req ({r.CpuRatio:F2}x), {r.Tollgate.ContextSwitchesPerRequest,4:F1} switches/req, errors {r.Tollgate.Errors}";
 
     private static string? Option(string[] args, string name)
     {

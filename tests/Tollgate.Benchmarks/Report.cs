@@ -9,39 +9,51 @@ internal sealed record Report(string Table, string Markdown, string Svg)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static Report Build(string repo, int seconds, IReadOnlyList<LoadResult> results, IReadOnlyList<(string Scenario, WrkRun On, WrkRun Off)> meteringOff,
-        IReadOnlyList<double> ttfbDirect, IReadOnlyList<double> ttfbThrough, IReadOnlyList<double> ttfbUnmetered, IdleStreams idle)
+    public static Report Build(string repo, int seconds, int rounds, IReadOnlyList<LoadResult> results, IReadOnlyList<(string Scenario, WrkRun On, WrkRun Off)> meteringOff,
+        TimeToFirstByte ttfb, IdleStreams idle)
     {
         var table = new StringBuilder();
-        table.AppendLine("| scenario | direct req/s | Tollgate req/s | ratio | direct p50 / p90 / p99 ms | Tollgate p50 / p90 / p99 ms | added p50 ms | Tollgate CPU ms/req | mock CPU ms/req (direct) | Tollgate thread switches/req | Tollgate peak RSS MB | errors |");
-        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        table.AppendLine("| scenario | direct req/s | pass-through req/s | Tollgate req/s | Tollgate ÷ direct | Tollgate ÷ pass-through (rounds) | direct p50 ms | pass-through p50 / p99 ms | Tollgate p50 / p90 / p99 ms | pass-through CPU ms/req | Tollgate CPU ms/req | CPU ÷ pass-through (rounds) | mock CPU ms/req (direct) | thread switches/req pass-through / Tollgate | peak RSS MB pass-through / Tollgate | errors |");
+        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
-            table.AppendLine(Inv, $"| {r.Scenario} | {r.Direct.RequestsPerSecond:F0} | {r.Tollgate.RequestsPerSecond:F0} | {r.ThroughputRatio:F2} | {r.Direct.P50Ms:F2} / {r.Direct.P90Ms:F2} / {r.Direct.P99Ms:F2} | {r.Tollgate.P50Ms:F2} / {r.Tollgate.P90Ms:F2} / {r.Tollgate.P99Ms:F2} | {r.AddedP50Ms:F2} | {r.Tollgate.CpuMsPerRequest:F3} | {r.Direct.CpuMsPerRequest:F3} | {r.Tollgate.ContextSwitchesPerRequest:F1} | {r.Tollgate.PeakRssBytes / 1048576.0:F0} | {r.Direct.Errors + r.Tollgate.Errors} |");
+            var (p, t, d) = (r.PassThrough, r.Tollgate, r.Direct);
+            var errors = r.DirectRounds.Concat(r.PassThroughRounds).Concat(r.TollgateRounds).Sum(x => x.Errors);
+            table.AppendLine(Inv, $"| {r.Scenario} | {d.RequestsPerSecond:F0} | {p.RequestsPerSecond:F0} | {t.RequestsPerSecond:F0} | {r.ThroughputRatio:F2} | {r.PassThroughRatio:F2} ({Range(r.PassThroughRatioSpread)}) | {d.P50Ms:F2} | {p.P50Ms:F2} / {p.P99Ms:F2} | {t.P50Ms:F2} / {t.P90Ms:F2} / {t.P99Ms:F2} | {p.CpuMsPerRequest:F3} | {t.CpuMsPerRequest:F3} | {r.CpuRatio:F2} ({Range(r.CpuRatioSpread)}) | {d.CpuMsPerRequest:F3} | {p.ContextSwitchesPerRequest:F1} / {t.ContextSwitchesPerRequest:F1} | {p.PeakRssBytes / 1048576.0:F0} / {t.PeakRssBytes / 1048576.0:F0} | {errors} |");
         }
 
-        var ttfbDirectP50 = Percentile(ttfbDirect, 0.5);
-        var ttfbThroughP50 = Percentile(ttfbThrough, 0.5);
+        double P(IReadOnlyList<double> sorted, double q) => Percentile(sorted, q);
         var targets = new StringBuilder();
         targets.AppendLine("| target | measured | met |");
         targets.AppendLine("|---|---|---|");
         void Target(string what, string measured, bool met) => targets.AppendLine(Inv, $"| {what} | {measured} | {(met ? "yes" : "**no**")} |");
+        foreach (var r in results.Where(r => r.Connections >= 16))
+        {
+            var floor = r.Stream ? 0.90 : 0.95;
+            Target($"throughput ≥ {floor:F2}× the bare pass-through's ({r.Scenario})", $"{r.PassThroughRatio:F2}× (rounds {Range(r.PassThroughRatioSpread)})", r.PassThroughRatio >= floor);
+            if (r.Stream)
+            {
+                Target($"CPU per request ≤ 1.15× the bare pass-through's ({r.Scenario})", $"{r.CpuRatio:F2}× (rounds {Range(r.CpuRatioSpread)}): {r.Tollgate.CpuMsPerRequest:F3} vs {r.PassThrough.CpuMsPerRequest:F3} ms", r.CpuRatio <= 1.15);
+            }
+        }
         foreach (var r in results)
         {
             var limit = r.Stream ? 0.15 : 0.10;
-            Target($"CPU per {(r.Stream ? "20-event stream" : "non-streaming request")} ≤ {limit:F2} ms ({r.Scenario})", $"{r.Tollgate.CpuMsPerRequest:F3} ms (the mock alone: {r.Direct.CpuMsPerRequest:F3})", r.Tollgate.CpuMsPerRequest <= limit);
+            Target($"CPU per {(r.Stream ? "21-event stream" : "non-streaming request")} ≤ {limit:F2} ms ({r.Scenario})", $"{r.Tollgate.CpuMsPerRequest:F3} ms (the mock alone: {r.Direct.CpuMsPerRequest:F3})", r.Tollgate.CpuMsPerRequest <= limit);
         }
         foreach (var r in results.Where(r => r.Connections == 16))
         {
             Target($"added p50 at 16 connections ≤ 0.7 ms ({r.Scenario})", $"{r.AddedP50Ms:F2} ms", r.AddedP50Ms <= 0.7);
         }
-        Target("sequential stream time to first byte ≤ direct + 0.5 ms (median)", $"{ttfbThroughP50:F2} ms vs {ttfbDirectP50:F2} ms (+{ttfbThroughP50 - ttfbDirectP50:F2})", ttfbThroughP50 - ttfbDirectP50 <= 0.5);
-        var p99On = Percentile(ttfbThrough, 0.99);
-        var p99Off = Percentile(ttfbUnmetered, 0.99);
-        Target("metering adds nothing measurable to the p99 of stream time to first byte (≤ +0.25 ms over metering off)", $"{p99On:F2} ms vs {p99Off:F2} ms", p99On - p99Off <= 0.25);
+        var (p50Bare, p50Through) = (P(ttfb.PassThrough, 0.5), P(ttfb.Tollgate, 0.5));
+        var (p99Bare, p99Through) = (P(ttfb.PassThrough, 0.99), P(ttfb.Tollgate, 0.99));
+        Target("sequential stream time to first byte, p50 ≤ the pass-through's + 0.3 ms", $"{p50Through:F2} ms vs {p50Bare:F2} ms (+{p50Through - p50Bare:F2})", p50Through - p50Bare <= 0.3);
+        Target("sequential stream time to first byte, p99 ≤ the pass-through's + 1 ms", $"{p99Through:F2} ms vs {p99Bare:F2} ms (+{p99Through - p99Bare:F2})", p99Through - p99Bare <= 1.0);
+        var p99Off = P(ttfb.TollgateUnmetered, 0.99);
+        Target("metering adds nothing measurable to the p99 of stream time to first byte (≤ +0.25 ms over metering off)", $"{p99Through:F2} ms vs {p99Off:F2} ms", p99Through - p99Off <= 0.25);
         foreach (var r in results.Where(r => r.Connections == 64))
         {
-            Target($"no request refused for metering at 64 connections ({r.Scenario})", $"{r.Tollgate.Errors} errors", r.Tollgate.Errors == 0);
+            Target($"no request refused for metering at 64 connections ({r.Scenario})", $"{r.TollgateRounds.Sum(x => x.Errors)} errors", r.TollgateRounds.All(x => x.Errors == 0));
         }
         foreach (var (scenario, on, off) in meteringOff)
         {
@@ -52,20 +64,26 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         }
         foreach (var r in results.Where(r => r.Connections == 64))
         {
-            Target($"peak RSS at 64 connections ≤ 150 MB ({r.Scenario})", $"{r.Tollgate.PeakRssBytes / 1048576.0:F0} MB", r.Tollgate.PeakRssBytes <= 150L * 1048576);
+            var rss = (double)r.Tollgate.PeakRssBytes / r.PassThrough.PeakRssBytes;
+            Target($"peak RSS at 64 connections ≤ 1.5× the pass-through's ({r.Scenario})", $"{r.Tollgate.PeakRssBytes / 1048576.0:F0} vs {r.PassThrough.PeakRssBytes / 1048576.0:F0} MB ({rss:F2}×)", rss <= 1.5);
         }
         Target($"≤ 20 KB per idle open stream ({idle.Count} streams, after a full GC)", $"{idle.CollectedKbPerStream:F1} KB ({idle.KbPerStream:F1} KB before collecting)", idle.CollectedKbPerStream <= 20);
 
         var md = new StringBuilder();
         md.AppendLine("# Performance");
         md.AppendLine();
-        md.AppendLine("Generated by `bash tests/run-bench.sh`; do not edit by hand. The harness starts Azurite, the mock upstream");
-        md.AppendLine("and Tollgate's standalone host (Release, metering on: usage records go to Azurite) on loopback, and drives");
-        md.AppendLine(Inv, $"them with wrk for {seconds} s per run after a 2 s warm-up (and, once at the start, a few seconds of load on every");
-        md.AppendLine("process so tiered compilation has finished: the figures are a long-running server's). Every load runs twice: straight at the mock upstream");
-        md.AppendLine("(what a client calling the provider directly would see) and through Tollgate, so the difference is Tollgate's");
-        md.AppendLine("cost. Non-streaming requests return a 5-token completion; streaming requests return 21 SSE events. CPU per");
-        md.AppendLine("request is Tollgate's user+system time from /proc divided by the requests served; beside it, the mock's own CPU");
+        md.AppendLine("Generated by `bash tests/run-bench.sh`; do not edit by hand. The harness starts Azurite, the mock upstream,");
+        md.AppendLine("a bare pass-through proxy and Tollgate's standalone host (Release, metering on: usage records go to Azurite) on");
+        md.AppendLine(Inv, $"loopback, and drives them with wrk for {seconds} s per run after a 2 s warm-up (and, once at the start, a few seconds of");
+        md.AppendLine("load on every process so tiered compilation has finished: the figures are a long-running server's). Every load");
+        md.AppendLine(Inv, $"runs in {rounds} round(s) of three runs back to back: straight at the mock upstream (what a client calling the");
+        md.AppendLine("provider directly would see), through the bare pass-through, and through Tollgate. The pass-through");
+        md.AppendLine("(`tests/Tollgate.Benchmarks/BarePassThrough.cs`) is Kestrel in and Tollgate's `SocketsHttpHandler` settings out,");
+        md.AppendLine("copying headers and bytes and nothing else: the floor for any .NET proxy on this machine, so Tollgate ÷ pass-through");
+        md.AppendLine("is what Tollgate's features cost. Each figure is the median round (by requests/s); the ratios' range over the");
+        md.AppendLine("rounds, each round's Tollgate run against the same round's pass-through run, shows the noise. Non-streaming");
+        md.AppendLine("requests return a 5-token completion; streaming requests return 21 SSE events. CPU per");
+        md.AppendLine("request is a process's user+system time from /proc divided by the requests served; beside it, the mock's own CPU");
         md.AppendLine("per request in the direct run: what a bare Kestrel app that answers from memory costs on this machine, a floor");
         md.AppendLine("for a proxy that does the same work twice (client side and upstream side). Thread switches per request are the");
         md.AppendLine("voluntary and involuntary context switches of Tollgate's threads (/proc/<pid>/task/*/status) per request: each");
@@ -85,19 +103,20 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         md.AppendLine(Inv, $"- {MemoryTotal()} memory, {RuntimeInformation.OSDescription}");
         md.AppendLine(Inv, $"- {RuntimeInformation.FrameworkDescription}; run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         md.AppendLine();
-        md.AppendLine("## Throughput and latency: direct vs through Tollgate");
+        md.AppendLine("## Throughput and latency: direct, bare pass-through and Tollgate");
         md.AppendLine();
         md.Append(table);
         md.AppendLine();
-        md.AppendLine("![Throughput and p50 latency, direct vs through Tollgate](performance.svg)");
+        md.AppendLine("![Throughput and p50 latency: direct, bare pass-through and Tollgate](performance.svg)");
         md.AppendLine();
         md.AppendLine("## Time to first byte of a stream (sequential, one at a time)");
         md.AppendLine();
         md.AppendLine("| path | p50 ms | p90 ms | p99 ms |");
         md.AppendLine("|---|---:|---:|---:|");
-        md.AppendLine(Inv, $"| direct | {ttfbDirectP50:F2} | {Percentile(ttfbDirect, 0.9):F2} | {Percentile(ttfbDirect, 0.99):F2} |");
-        md.AppendLine(Inv, $"| through Tollgate (metering into Azurite) | {ttfbThroughP50:F2} | {Percentile(ttfbThrough, 0.9):F2} | {Percentile(ttfbThrough, 0.99):F2} |");
-        md.AppendLine(Inv, $"| through Tollgate (metering off: records in memory) | {Percentile(ttfbUnmetered, 0.5):F2} | {Percentile(ttfbUnmetered, 0.9):F2} | {Percentile(ttfbUnmetered, 0.99):F2} |");
+        foreach (var (path, samples) in new[] { ("direct", ttfb.Direct), ("through the bare pass-through", ttfb.PassThrough), ("through Tollgate (metering into Azurite)", ttfb.Tollgate), ("through Tollgate (metering off: records in memory)", ttfb.TollgateUnmetered) })
+        {
+            md.AppendLine(Inv, $"| {path} | {P(samples, 0.5):F2} | {P(samples, 0.9):F2} | {P(samples, 0.99):F2} |");
+        }
         md.AppendLine();
         md.AppendLine("## Metering on vs off (16 connections)");
         md.AppendLine();
@@ -137,6 +156,8 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         return new Report(table.ToString() + Environment.NewLine + targets, md.ToString(), Chart(results));
     }
 
+    private static string Range((double Min, double Max) spread) => string.Create(Inv, $"{spread.Min:F2}–{spread.Max:F2}");
+
     private static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Floor(p * sorted.Count))];
 
@@ -175,24 +196,25 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         return $"{kb / 1048576.0:F0} GiB";
     }
 
-    /// <summary>Two grouped bar charts: requests/s and p50 latency, direct vs Tollgate, per scenario.</summary>
+    /// <summary>Two grouped bar charts: requests/s and p50 latency, direct, bare pass-through and Tollgate, per scenario.</summary>
     private static string Chart(IReadOnlyList<LoadResult> results)
     {
         const int Width = 960, PanelHeight = 260, Left = 70, Top = 40, BarWidth = 26, Gap = 18;
         var svg = new StringBuilder();
         svg.AppendLine(Inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{2 * PanelHeight + 120}\" font-family=\"sans-serif\" font-size=\"12\">");
         svg.AppendLine("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
-        Panel("Requests per second (higher is better)", r => r.Direct.RequestsPerSecond, r => r.Tollgate.RequestsPerSecond, "F0", Top);
-        Panel("p50 latency, ms (lower is better)", r => r.Direct.P50Ms, r => r.Tollgate.P50Ms, "F2", Top + PanelHeight + 50);
+        Panel("Requests per second (higher is better)", r => r.Direct.RequestsPerSecond, r => r.PassThrough.RequestsPerSecond, r => r.Tollgate.RequestsPerSecond, "F0", Top);
+        Panel("p50 latency, ms (lower is better)", r => r.Direct.P50Ms, r => r.PassThrough.P50Ms, r => r.Tollgate.P50Ms, "F2", Top + PanelHeight + 50);
         var legendY = 2 * PanelHeight + 110;
         svg.AppendLine(Inv, $"<rect x=\"{Left}\" y=\"{legendY - 10}\" width=\"12\" height=\"12\" fill=\"#9aa5b1\"/><text x=\"{Left + 18}\" y=\"{legendY}\">direct to upstream</text>");
-        svg.AppendLine(Inv, $"<rect x=\"{Left + 160}\" y=\"{legendY - 10}\" width=\"12\" height=\"12\" fill=\"#2f6fdf\"/><text x=\"{Left + 178}\" y=\"{legendY}\">through Tollgate</text>");
+        svg.AppendLine(Inv, $"<rect x=\"{Left + 160}\" y=\"{legendY - 10}\" width=\"12\" height=\"12\" fill=\"#e0a040\"/><text x=\"{Left + 178}\" y=\"{legendY}\">bare pass-through</text>");
+        svg.AppendLine(Inv, $"<rect x=\"{Left + 320}\" y=\"{legendY - 10}\" width=\"12\" height=\"12\" fill=\"#2f6fdf\"/><text x=\"{Left + 338}\" y=\"{legendY}\">through Tollgate</text>");
         svg.AppendLine("</svg>");
         return svg.ToString();
 
-        void Panel(string title, Func<LoadResult, double> direct, Func<LoadResult, double> through, string format, int top)
+        void Panel(string title, Func<LoadResult, double> direct, Func<LoadResult, double> bare, Func<LoadResult, double> through, string format, int top)
         {
-            var max = results.Max(r => Math.Max(direct(r), through(r)));
+            var max = results.Max(r => Math.Max(direct(r), Math.Max(bare(r), through(r))));
             max = max <= 0 || double.IsNaN(max) ? 1 : max * 1.15;
             var chartHeight = PanelHeight - 60;
             svg.AppendLine(Inv, $"<text x=\"{Left}\" y=\"{top}\" font-size=\"14\" font-weight=\"bold\">{title}</text>");
@@ -200,7 +222,7 @@ internal sealed record Report(string Table, string Markdown, string Svg)
             var x = Left + 10;
             foreach (var r in results)
             {
-                foreach (var (value, color) in new[] { (direct(r), "#9aa5b1"), (through(r), "#2f6fdf") })
+                foreach (var (value, color) in new[] { (direct(r), "#9aa5b1"), (bare(r), "#e0a040"), (through(r), "#2f6fdf") })
                 {
                     var height = double.IsNaN(value) ? 0 : value / max * chartHeight;
                     var y = top + 10 + chartHeight - height;
@@ -209,7 +231,7 @@ internal sealed record Report(string Table, string Markdown, string Svg)
                     x += BarWidth;
                 }
                 var label = (r.Stream ? "stream" : "plain") + " c" + r.Connections.ToString(Inv);
-                svg.AppendLine(Inv, $"<text x=\"{x - BarWidth}\" y=\"{top + chartHeight + 26}\" text-anchor=\"middle\">{label}</text>");
+                svg.AppendLine(Inv, $"<text x=\"{x - 3 * BarWidth / 2}\" y=\"{top + chartHeight + 26}\" text-anchor=\"middle\">{label}</text>");
                 x += Gap + 40;
             }
         }
