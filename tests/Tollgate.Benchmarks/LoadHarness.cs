@@ -110,7 +110,7 @@ internal static partial class LoadHarness
                     await WaitForQuietAsync(processes);
                     off.Add(await RunWrkAsync(work, $"http://127.0.0.1:{unmeteredPort}", stream ? "bench-stream" : "bench", stream, 16, seconds, unmetered));
                 }
-                meteringOff.Add((stream ? "stream, 16 conn" : "non-stream, 16 conn", on, off.OrderBy(r => r.RequestsPerSecond).ElementAt((off.Count - 1) / 2)));
+                meteringOff.Add((stream ? "stream, 16 conn" : "non-stream, 16 conn", on, WrkRun.Median(off)));
             }
 
             foreach (var stream in new[] { false, true })

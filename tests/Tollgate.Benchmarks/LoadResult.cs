@@ -7,11 +7,11 @@ namespace Tollgate.Benchmarks;
 /// </summary>
 internal sealed record LoadResult(string Scenario, bool Stream, int Connections, IReadOnlyList<WrkRun> DirectRounds, IReadOnlyList<WrkRun> PassThroughRounds, IReadOnlyList<WrkRun> TollgateRounds)
 {
-    public WrkRun Direct => MedianRound(DirectRounds);
+    public WrkRun Direct => WrkRun.Median(DirectRounds);
 
-    public WrkRun PassThrough => MedianRound(PassThroughRounds);
+    public WrkRun PassThrough => WrkRun.Median(PassThroughRounds);
 
-    public WrkRun Tollgate => MedianRound(TollgateRounds);
+    public WrkRun Tollgate => WrkRun.Median(TollgateRounds);
 
     public double ThroughputRatio => Tollgate.RequestsPerSecond / Direct.RequestsPerSecond;
 
@@ -34,9 +34,6 @@ internal sealed record LoadResult(string Scenario, bool Stream, int Connections,
         var ratios = TollgateRounds.Zip(PassThroughRounds, ratio).ToList();
         return (ratios.Min(), ratios.Max());
     }
-
-    private static WrkRun MedianRound(IReadOnlyList<WrkRun> rounds) =>
-        rounds.OrderBy(r => r.RequestsPerSecond).ElementAt((rounds.Count - 1) / 2);
 }
 
 /// <summary>RSS before and after opening <see cref="Count"/> idle streams, as is and after a full collection.</summary>

@@ -22,7 +22,6 @@ internal sealed record Report(string Table, string Markdown, string Svg)
             table.AppendLine(Inv, $"| {r.Scenario} | {d.RequestsPerSecond:F0} | {p.RequestsPerSecond:F0} | {t.RequestsPerSecond:F0} | {r.ThroughputRatio:F2} | {r.PassThroughRatio:F2} ({Range(r.PassThroughRatioSpread)}) | {d.P50Ms:F2} | {p.P50Ms:F2} / {p.P99Ms:F2} | {t.P50Ms:F2} / {t.P90Ms:F2} / {t.P99Ms:F2} | {p.CpuMsPerRequest:F3} | {t.CpuMsPerRequest:F3} | {r.CpuRatio:F2} ({Range(r.CpuRatioSpread)}) | {d.CpuMsPerRequest:F3} | {p.ContextSwitchesPerRequest:F1} / {t.ContextSwitchesPerRequest:F1} | {p.PeakRssBytes / 1048576.0:F0} / {t.PeakRssBytes / 1048576.0:F0} | {errors} |");
         }
 
-        double P(IReadOnlyList<double> sorted, double q) => Percentile(sorted, q);
         var targets = new StringBuilder();
         targets.AppendLine("| target | measured | met |");
         targets.AppendLine("|---|---|---|");
@@ -45,11 +44,11 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         {
             Target($"added p50 at 16 connections ≤ 0.7 ms ({r.Scenario})", $"{r.AddedP50Ms:F2} ms", r.AddedP50Ms <= 0.7);
         }
-        var (p50Bare, p50Through) = (P(ttfb.PassThrough, 0.5), P(ttfb.Tollgate, 0.5));
-        var (p99Bare, p99Through) = (P(ttfb.PassThrough, 0.99), P(ttfb.Tollgate, 0.99));
+        var (p50Bare, p50Through) = (Percentile(ttfb.PassThrough, 0.5), Percentile(ttfb.Tollgate, 0.5));
+        var (p99Bare, p99Through) = (Percentile(ttfb.PassThrough, 0.99), Percentile(ttfb.Tollgate, 0.99));
         Target("sequential stream time to first byte, p50 ≤ the pass-through's + 0.3 ms", $"{p50Through:F2} ms vs {p50Bare:F2} ms (+{p50Through - p50Bare:F2})", p50Through - p50Bare <= 0.3);
         Target("sequential stream time to first byte, p99 ≤ the pass-through's + 1 ms", $"{p99Through:F2} ms vs {p99Bare:F2} ms (+{p99Through - p99Bare:F2})", p99Through - p99Bare <= 1.0);
-        var p99Off = P(ttfb.TollgateUnmetered, 0.99);
+        var p99Off = Percentile(ttfb.TollgateUnmetered, 0.99);
         Target("metering adds nothing measurable to the p99 of stream time to first byte (≤ +0.25 ms over metering off)", $"{p99Through:F2} ms vs {p99Off:F2} ms", p99Through - p99Off <= 0.25);
         foreach (var r in results.Where(r => r.Connections == 64))
         {
@@ -115,7 +114,7 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         md.AppendLine("|---|---:|---:|---:|");
         foreach (var (path, samples) in new[] { ("direct", ttfb.Direct), ("through the bare pass-through", ttfb.PassThrough), ("through Tollgate (metering into Azurite)", ttfb.Tollgate), ("through Tollgate (metering off: records in memory)", ttfb.TollgateUnmetered) })
         {
-            md.AppendLine(Inv, $"| {path} | {P(samples, 0.5):F2} | {P(samples, 0.9):F2} | {P(samples, 0.99):F2} |");
+            md.AppendLine(Inv, $"| {path} | {Percentile(samples, 0.5):F2} | {Percentile(samples, 0.9):F2} | {Percentile(samples, 0.99):F2} |");
         }
         md.AppendLine();
         md.AppendLine("## Metering on vs off (16 connections)");

@@ -11,6 +11,10 @@ internal sealed partial record WrkRun(double RequestsPerSecond, long Requests, d
     /// <summary>The process's thread switches per request: each is a sleep and a wake-up, costly on a VM.</summary>
     public double ContextSwitchesPerRequest => Requests == 0 ? 0 : (double)ContextSwitches / Requests;
 
+    /// <summary>The median of repeated runs by requests/s (the lower middle one of an even count), whole, so its figures belong together.</summary>
+    public static WrkRun Median(IReadOnlyList<WrkRun> rounds) =>
+        rounds.OrderBy(r => r.RequestsPerSecond).ElementAt((rounds.Count - 1) / 2);
+
     public static WrkRun Parse(string output, TimeSpan cpu, long peakRss, long contextSwitches)
     {
         double Percentile(string p) => LatencyLine().Matches(output).Where(m => m.Groups[1].Value == p).Select(m => ToMs(m.Groups[2].Value, m.Groups[3].Value)).FirstOrDefault(double.NaN);

@@ -51,6 +51,12 @@ public static class TollgateServiceCollectionExtensions
     /// <c>Billing:AggregationInterval</c> in this process, when storage is configured: for hosts
     /// without a timer of their own (the standalone host). The Functions app uses its timer trigger instead.
     /// </summary>
-    public static IServiceCollection AddTollgateAggregationService(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddTollgateScheduledJobService(configuration);
+    public static IServiceCollection AddTollgateAggregationService(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (configuration.IsStorageConfigured())
+        {
+            services.AddHostedService<ScheduledJobService>();
+        }
+        return services;
+    }
 }
