@@ -6,7 +6,8 @@ namespace Tollgate.MockUpstream;
 /// What the mock does for one request. Defaults come from configuration (<c>Mock:Chunks</c>,
 /// <c>Mock:DelayMs</c>); the upstream model name can override them after an <c>@</c>, comma-separated:
 /// <c>mock@chunks=3,delay=10,reasoning,tools,status=429,retry-after=2,drop=2,nousage,envelope,details,
-/// json,html,redirect,stall=500,stallbody=500,malformed,crlf,split,big=100000,usagechoices</c>.
+/// json,html,redirect,stall=500,stallbody=500,linger=500,malformed,crlf,split,big=100000,usagechoices</c>
+/// (<c>linger</c>: the response stays open that long after <c>[DONE]</c>).
 /// A 429 or 503 carries <c>Retry-After</c> (1 s unless <c>retry-after</c> says otherwise; <c>retry-after=0</c> sends none).
 /// </summary>
 public sealed record MockBehavior
@@ -26,6 +27,7 @@ public sealed record MockBehavior
     public bool Redirect { get; init; }
     public int StallMs { get; init; }
     public int StallBodyMs { get; init; }
+    public int LingerMs { get; init; }
     public bool Malformed { get; init; }
     public bool Crlf { get; init; }
     public bool Split { get; init; }
@@ -62,6 +64,7 @@ public sealed record MockBehavior
                 "redirect" => behavior with { Redirect = true },
                 "stall" => behavior with { StallMs = value },
                 "stallbody" => behavior with { StallBodyMs = value },
+                "linger" => behavior with { LingerMs = value },
                 "malformed" => behavior with { Malformed = true },
                 "crlf" => behavior with { Crlf = true },
                 "split" => behavior with { Split = true },

@@ -398,6 +398,10 @@ public static class MockUpstreamApp
             }
         }
         await SendAsync("[DONE]");
+        if (behavior.LingerMs > 0)
+        {
+            await Task.Delay(behavior.LingerMs, ct);
+        }
     }
 
     private static void WriteChunkStart(Utf8JsonWriter writer, string model)

@@ -10,14 +10,19 @@ using Tollgate.Usage;
 namespace Tollgate.Proxy;
 
 /// <summary>
-/// Relays an upstream SSE stream to the client event by event: each complete event is written and flushed
-/// as soon as it has been read, the usage tap reads it on the way, and the usage-only chunk Tollgate asked
-/// for is dropped again when the client did not ask for it. Nothing is sent until the first event (or a
-/// heartbeat) so an upstream that fails at once still gets a clean JSON error.
+/// Relays an upstream SSE stream to the client event by event: each complete event is written as soon as it has
+/// been read, and sent as soon as the upstream has nothing more at hand (the events of reads that were already
+/// complete go out in one write; none waits for the upstream's next). The usage tap reads each event on the way,
+/// and the usage-only chunk Tollgate asked for is dropped again when the client did not ask for it. At
+/// <c>[DONE]</c> the client's response ends, its last events and the end of the body in one write, without
+/// waiting for the upstream's own end. Nothing is sent until the first event (or a heartbeat) so an upstream that
+/// fails at once still gets a clean JSON error.
 /// </summary>
 public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger logger)
 {
     private const int InitialBufferSize = 16 * 1024;
+    /// <summary>Written and not yet sent past this, events are sent even while the upstream has more at hand.</summary>
+    private const int FlushThreshold = 16 * 1024;
     private static readonly TimeSpan RearmEvery = TimeSpan.FromSeconds(1);
 
     private static ReadOnlySpan<byte> HeartbeatEvent => ": keep-alive\n\n"u8;
@@ -31,6 +36,7 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
         ArrayBufferWriter<byte>? scratch = null;
         var start = 0;
         var end = 0;
+        var unflushed = 0;
         var sawDone = false;
         var warnedMalformed = false;
         string? breakReason = null;
@@ -51,82 +57,114 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
                 }
 
                 int read;
+                var pending = default(ValueTask<int>);
                 try
                 {
+                    Memory<byte> into;
                     if (buffer is null)
                     {
                         // Nothing pending: wait for the upstream without holding a buffer (a zero-byte read),
                         // so a thousand quiet streams cost sockets, not a thousand 16 KB arrays.
-                        _ = exchange.ResponseStarted
-                            ? await upstream.ReadAsync(Memory<byte>.Empty, idle.Token).ConfigureAwait(false)
-                            : await ReadWithHeartbeatsAsync(exchange, upstream, Memory<byte>.Empty, idle.Token).ConfigureAwait(false);
-                        buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+                        into = Memory<byte>.Empty;
                     }
-                    else if (end == buffer.Length)
+                    else
                     {
-                        if (start > 0)
+                        if (end == buffer.Length)
                         {
-                            buffer.AsSpan(start, end - start).CopyTo(buffer);
-                            end -= start;
-                            start = 0;
+                            if (start > 0)
+                            {
+                                buffer.AsSpan(start, end - start).CopyTo(buffer);
+                                end -= start;
+                                start = 0;
+                            }
+                            else if (buffer.Length >= options.MaxSseEventBytes)
+                            {
+                                breakReason = "event larger than MaxSseEventBytes";
+                                break;
+                            }
+                            else
+                            {
+                                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxSseEventBytes));
+                                buffer.AsSpan(0, end).CopyTo(larger);
+                                ArrayPool<byte>.Shared.Return(buffer);
+                                buffer = larger;
+                            }
                         }
-                        else if (buffer.Length >= options.MaxSseEventBytes)
-                        {
-                            breakReason = "event larger than MaxSseEventBytes";
-                            break;
-                        }
-                        else
-                        {
-                            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxSseEventBytes));
-                            buffer.AsSpan(0, end).CopyTo(larger);
-                            ArrayPool<byte>.Shared.Return(buffer);
-                            buffer = larger;
-                        }
+                        into = buffer.AsMemory(end);
                     }
-                    read = exchange.ResponseStarted
-                        ? await upstream.ReadAsync(buffer.AsMemory(end), idle.Token).ConfigureAwait(false)
-                        : await ReadWithHeartbeatsAsync(exchange, upstream, buffer.AsMemory(end), idle.Token).ConfigureAwait(false);
+                    pending = exchange.ResponseStarted
+                        ? upstream.ReadAsync(into, idle.Token)
+                        : ReadWithHeartbeatsAsync(exchange, upstream, into, idle.Token);
+                    if (unflushed > 0 && !pending.IsCompleted)
+                    {
+                        // Events are written as they are read, but sent only when the upstream has nothing more at
+                        // hand: the events of every read that was already complete go out in one write, and no event
+                        // ever waits for the upstream's next one.
+                        unflushed = 0;
+                        await FlushAsync(exchange, aborted).ConfigureAwait(false);
+                    }
+                    read = await pending.ConfigureAwait(false);
+                    pending = default;
                 }
-                catch (OperationCanceledException e) when (!aborted.IsCancellationRequested)
+                catch (OperationCanceledException e) when (!aborted.IsCancellationRequested && !exchange.ClientGone)
                 {
                     breakReason = "idle timeout";
                     broke = e;
                     break;
                 }
-                catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested)
+                catch (Exception e) when (e is IOException or HttpRequestException && !aborted.IsCancellationRequested && !exchange.ClientGone)
                 {
                     breakReason = "connection lost";
                     broke = e;
                     break;
                 }
+                finally
+                {
+                    Abandon(pending);
+                }
+
+                if (buffer is null)
+                {
+                    // The zero-byte read says bytes are there (or the end is): now read them into a buffer.
+                    buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+                    continue;
+                }
 
                 var endOfStream = read == 0;
                 end += read;
-                var wrote = false;
-                while (start < end)
+                while (start < end && !sawDone)
                 {
                     var length = SseEventScanner.FindEventEnd(buffer.AsSpan(start, end - start), endOfStream);
                     if (length < 0)
                     {
                         break;
                     }
-                    wrote |= ProcessEvent(exchange, buffer.AsSpan(start, length), ref scratch, clientWantsUsage, ref sawDone, ref warnedMalformed);
+                    unflushed += ProcessEvent(exchange, buffer.AsSpan(start, length), ref scratch, clientWantsUsage, ref sawDone, ref warnedMalformed);
                     start += length;
                 }
 
-                if (endOfStream && start < end)
+                if (endOfStream && start < end && !sawDone)
                 {
                     // The upstream closed without ending its last event; relay it terminated.
-                    if (ProcessEvent(exchange, buffer.AsSpan(start, end - start), ref scratch, clientWantsUsage, ref sawDone, ref warnedMalformed))
+                    var written = ProcessEvent(exchange, buffer.AsSpan(start, end - start), ref scratch, clientWantsUsage, ref sawDone, ref warnedMalformed);
+                    if (written > 0)
                     {
                         response.BodyWriter.Write("\n\n"u8);
-                        wrote = true;
+                        unflushed += written + 2;
                     }
                     start = end;
                 }
 
-                if (wrote)
+                if (sawDone)
                 {
+                    // The client has the whole stream: its last events and the end of the response go in one write now,
+                    // before the upstream's own end is read and before the request is settled.
+                    await EndResponseAsync(exchange).ConfigureAwait(false);
+                    break;
+                }
+                if (unflushed >= FlushThreshold)
+                {
+                    unflushed = 0;
                     await FlushAsync(exchange, aborted).ConfigureAwait(false);
                 }
                 if (start == end)
@@ -137,10 +175,7 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
                 }
                 if (endOfStream)
                 {
-                    if (!sawDone)
-                    {
-                        breakReason = "ended without [DONE]";
-                    }
+                    breakReason = "ended without [DONE]";
                     break;
                 }
             }
@@ -177,8 +212,8 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
         await FlushAsync(exchange, aborted).ConfigureAwait(false);
     }
 
-    /// <summary>Handles one raw event; returns true when it was written to the client.</summary>
-    private bool ProcessEvent(ProxyExchange exchange, ReadOnlySpan<byte> rawEvent, ref ArrayBufferWriter<byte>? scratch, bool clientWantsUsage,
+    /// <summary>Handles one raw event; returns the bytes written to the client (0 when it was dropped).</summary>
+    private int ProcessEvent(ProxyExchange exchange, ReadOnlySpan<byte> rawEvent, ref ArrayBufferWriter<byte>? scratch, bool clientWantsUsage,
         ref bool sawDone, ref bool warnedMalformed)
     {
         var data = SseEvent.GetData(rawEvent, ref scratch, out var hasData);
@@ -195,7 +230,7 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
                     switch (exchange.Tap.Inspect(data))
                     {
                         case ChunkKind.UsageOnly when !clientWantsUsage:
-                            return false;
+                            return 0;
                         case ChunkKind.Error:
                             exchange.Fail(ProxyError.StreamErrorEvent);
                             break;
@@ -215,7 +250,7 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
 
         StartResponse(exchange);
         exchange.Context.Response.BodyWriter.Write(rawEvent);
-        return true;
+        return rawEvent.Length;
     }
 
     /// <summary>Before the first event: wait for bytes, sending SSE comments so that front ends keep the connection.</summary>
@@ -257,6 +292,36 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         exchange.Record.Status = StatusCodes.Status200OK;
+    }
+
+    /// <summary>Sends what is written with the end of the response, in one write; a client already gone is noted, not thrown.</summary>
+    private static async ValueTask EndResponseAsync(ProxyExchange exchange)
+    {
+        try
+        {
+            await exchange.Context.Response.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            exchange.ClientGone = true;
+        }
+        if (exchange.Context.RequestAborted.IsCancellationRequested)
+        {
+            exchange.ClientGone = true;
+        }
+    }
+
+    /// <summary>
+    /// A read left behind when sending to the client failed: it ends when the upstream response is disposed, and its
+    /// failure is observed here so that it surfaces nowhere else.
+    /// </summary>
+    private static void Abandon(ValueTask<int> pending)
+    {
+        if (!pending.IsCompleted)
+        {
+            _ = pending.AsTask().ContinueWith(static task => _ = task.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 
     private static async ValueTask FlushAsync(ProxyExchange exchange, CancellationToken aborted)

@@ -73,6 +73,38 @@ public sealed class StreamingFailureTests
     }
 
     [Fact]
+    public async Task StreamEndsForTheClientAtDone_WhileTheUpstreamStillHoldsItsResponseOpen()
+    {
+        // The upstream keeps its response open for 20 s after [DONE]: the client's response must end at [DONE],
+        // not when the upstream finally closes, and the request is settled as completed with the reported usage.
+        await using var host = await GatewayHost.StartAsync();
+        using var response = await host.Http.SendAsync(Chat("gpt-linger", stream: true), HttpCompletionOption.ResponseHeadersRead, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var requestId = response.Headers.GetValues("x-request-id").Single();
+        var upstream = await host.UpstreamRequestAsync(requestId);
+
+        Assert.False(upstream!.Completed); // the mock is still inside its 20 s after [DONE]
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(body, "data: [DONE]"));
+        Assert.DoesNotContain("\"error\"", body, StringComparison.Ordinal);
+        var record = await host.WaitForRecordAsync(requestId);
+        Assert.Equal(RequestOutcome.Completed, record.Outcome);
+        Assert.Equal(UsageSource.Reported, record.Source);
+        Assert.Equal(200, record.Status);
+        Assert.True(record.CompletionTokens > 0);
+    }
+
+    private static int CountOf(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    [Fact]
     public async Task UpstreamStallsPastIdleTimeout_StreamIsCutWithTimeoutError()
     {
         await using var host = await GatewayHost.StartAsync(s => s["Tollgate:StreamIdleTimeout"] = "00:00:01");

@@ -51,6 +51,7 @@ public sealed class GatewayHost : IAsyncDisposable
         ["gpt-usagechoices"] = "mock@usagechoices",
         ["gpt-stall"] = "mock@stall=5000",
         ["gpt-stallbody"] = "mock@stallbody=5000",
+        ["gpt-linger"] = "mock@linger=20000",
     };
 
     public const string AdminKey = "tg-admin-SENTINELADMIN-0123456789abcdef";
