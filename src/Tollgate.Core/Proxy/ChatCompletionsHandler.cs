@@ -271,7 +271,7 @@ public sealed class ChatCompletionsHandler(
         }
         record.FinishReason = tap.FinishReason;
 
-        var source = UsageSettlement.SourceFor(record.Outcome, tap.UsageReported, exchange.SentUpstream, tap.SawOutput);
+        var source = UsageSettlement.SourceFor(record.Outcome, tap, exchange.SentUpstream);
         if (source is UsageSource.Estimated or UsageSource.Partial)
         {
             // Counting tokens takes longer than relaying: let the client have the end of its response first.

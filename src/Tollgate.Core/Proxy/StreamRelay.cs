@@ -227,7 +227,7 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
             {
                 try
                 {
-                    switch (exchange.Tap.Inspect(data))
+                    switch (exchange.Tap.InspectChunk(data))
                     {
                         case ChunkKind.UsageOnly when !clientWantsUsage:
                             return 0;

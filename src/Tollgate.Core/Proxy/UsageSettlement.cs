@@ -29,6 +29,13 @@ public sealed class UsageSettlement(TokenCounter tokens)
     }
 
     /// <summary>
+    /// <see cref="SourceFor(RequestOutcome, bool, bool, bool)"/> from what <paramref name="tap"/> saw; the generated text
+    /// is looked at only when the upstream reported no usage (the tap reads a stream's text lazily).
+    /// </summary>
+    public static UsageSource SourceFor(RequestOutcome outcome, UsageTap tap, bool sentUpstream) =>
+        tap.UsageReported ? UsageSource.Reported : SourceFor(outcome, usageReported: false, sentUpstream, tap.SawOutput);
+
+    /// <summary>
     /// <see cref="Settle"/>, on the thread pool when it counts tokens in more than <see cref="TokenCounter.InlineCountBytes"/>
     /// of text (the request body and the completion kept), so a large count never holds a thread that serves other connections.
     /// </summary>

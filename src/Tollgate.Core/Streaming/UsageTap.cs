@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text.Json;
 
 namespace Tollgate.Streaming;
@@ -7,14 +8,26 @@ namespace Tollgate.Streaming;
 /// Reads usage, finish reason and the generated text from completion bodies and stream chunks as they pass
 /// by. The text (its first <see cref="MaxKeptTextBytes"/>) is kept in a pooled buffer only until the request
 /// ends, so that its tokens can be counted when the upstream reports no usage; it is never logged or stored.
+/// A stream's plain text deltas (<see cref="InspectChunk"/>) are not parsed as they pass: their text matters
+/// only when the upstream ends up reporting no usage, so they are kept as they came (up to
+/// <see cref="MaxDeferredBytes"/>) and read only if the text is asked for.
 /// </summary>
 public sealed class UsageTap : IDisposable
 {
     /// <summary>Generated text kept for counting; past this the count is scaled from what was kept.</summary>
     public const int MaxKeptTextBytes = 256 * 1024;
 
+    /// <summary>Raw text deltas kept unread per stream; past this, every later chunk is read as it passes.</summary>
+    public const int MaxDeferredBytes = 64 * 1024;
+
     private byte[]? _text;
     private int _textLength;
+    private long _completionTextBytes;
+    private bool _sawOutput;
+    private byte[]? _deferred;
+    private int _deferredLength;
+    private bool _readEveryChunk;
+    private bool _skipText;
 
     public bool UsageReported { get; private set; }
     public long PromptTokens { get; private set; }
@@ -23,15 +36,161 @@ public sealed class UsageTap : IDisposable
     public long ReasoningTokens { get; private set; }
 
     /// <summary>Bytes of generated text seen: content, reasoning content, refusals and tool-call arguments.</summary>
-    public long CompletionTextBytes { get; private set; }
+    public long CompletionTextBytes
+    {
+        get
+        {
+            ReadDeferred();
+            return _completionTextBytes;
+        }
+    }
 
     /// <summary>The generated text kept so far (unescaped UTF-8): all of it, or its first <see cref="MaxKeptTextBytes"/>.</summary>
-    public ReadOnlySpan<byte> CompletionText => _text.AsSpan(0, _textLength);
+    public ReadOnlySpan<byte> CompletionText
+    {
+        get
+        {
+            ReadDeferred();
+            return _text.AsSpan(0, _textLength);
+        }
+    }
 
     public string? FinishReason { get; private set; }
 
     /// <summary>True once a chunk carried content of any kind (role-only chunks do not count).</summary>
-    public bool SawOutput { get; private set; }
+    public bool SawOutput
+    {
+        get
+        {
+            ReadDeferred();
+            return _sawOutput;
+        }
+    }
+
+    /// <summary>
+    /// Inspects one stream chunk, as <see cref="Inspect"/> does, except that a chunk that can only carry generated
+    /// text (an object with no usage, no error and no finish reason other than null) is kept unread and reported as
+    /// <see cref="ChunkKind.Content"/> (once one is kept, later chunks are kept too, so that the text is read in
+    /// order); the text is read when <see cref="CompletionText"/>, <see cref="CompletionTextBytes"/>
+    /// or <see cref="SawOutput"/> is asked for. Recognising such a chunk takes a few vectorised searches instead of a
+    /// parse; a key the upstream spelled with escapes (<c>"\u0075sage"</c>) is not recognised.
+    /// </summary>
+    public ChunkKind InspectChunk(ReadOnlySpan<byte> json)
+    {
+        if (_readEveryChunk)
+        {
+            return Inspect(json);
+        }
+        var textOnly = IsTextDelta(json);
+        if (!textOnly && _deferredLength == 0)
+        {
+            return Inspect(json);
+        }
+        if (!TryDefer(json))
+        {
+            // A long stream: what is kept is read now, and every later chunk as it passes.
+            ReadDeferred();
+            _readEveryChunk = true;
+            return Inspect(json);
+        }
+        if (textOnly)
+        {
+            return ChunkKind.Content;
+        }
+        // Read now for all but its text, which is read later with the rest, in order. Reading it again then repeats
+        // what it said of usage and finish reason in the same order, so the last word stays the last word.
+        _skipText = true;
+        try
+        {
+            return Inspect(json);
+        }
+        finally
+        {
+            _skipText = false;
+        }
+    }
+
+    /// <summary>
+    /// An object whose every <c>"usage"</c>, <c>"error"</c> and <c>"finish_reason"</c> is a key with a null value (or
+    /// absent). Anything else, a string that merely looks like one of them included, goes through the parser.
+    /// </summary>
+    internal static bool IsTextDelta(ReadOnlySpan<byte> json)
+    {
+        var trimmed = json.Trim(" \t\r\n"u8);
+        return trimmed.Length >= 2 && trimmed[0] == (byte)'{' && trimmed[^1] == (byte)'}'
+            && OnlyNull(trimmed, "\"usage\""u8) && OnlyNull(trimmed, "\"error\""u8) && OnlyNull(trimmed, "\"finish_reason\""u8);
+    }
+
+    private static bool OnlyNull(ReadOnlySpan<byte> json, ReadOnlySpan<byte> quotedName)
+    {
+        var rest = json;
+        while (true)
+        {
+            var at = rest.IndexOf(quotedName);
+            if (at < 0)
+            {
+                return true;
+            }
+            rest = rest[(at + quotedName.Length)..].TrimStart(" \t\r\n"u8);
+            if (rest.IsEmpty || rest[0] != (byte)':')
+            {
+                return false;
+            }
+            rest = rest[1..].TrimStart(" \t\r\n"u8);
+            if (!rest.StartsWith("null"u8))
+            {
+                return false;
+            }
+            rest = rest[4..];
+        }
+    }
+
+    private bool TryDefer(ReadOnlySpan<byte> json)
+    {
+        var needed = _deferredLength + sizeof(int) + json.Length;
+        if (needed > MaxDeferredBytes)
+        {
+            return false;
+        }
+        if (_deferred is null || _deferred.Length < needed)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _deferred is null ? 4096 : _deferred.Length * 2));
+            if (_deferred is not null)
+            {
+                _deferred.AsSpan(0, _deferredLength).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(_deferred);
+            }
+            _deferred = grown;
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(_deferred.AsSpan(_deferredLength), json.Length);
+        json.CopyTo(_deferred.AsSpan(_deferredLength + sizeof(int)));
+        _deferredLength = needed;
+        return true;
+    }
+
+    /// <summary>Reads the chunks kept unread, in order, and forgets them.</summary>
+    private void ReadDeferred()
+    {
+        if (_deferredLength == 0)
+        {
+            return;
+        }
+        var kept = _deferred.AsSpan(0, _deferredLength);
+        _deferredLength = 0;
+        while (!kept.IsEmpty)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(kept);
+            try
+            {
+                Inspect(kept.Slice(sizeof(int), length));
+            }
+            catch (JsonException)
+            {
+                // Shaped like an object but not JSON: it carries no text that can be read.
+            }
+            kept = kept[(sizeof(int) + length)..];
+        }
+    }
 
     /// <summary>
     /// Inspects one JSON payload (a stream chunk or a whole completion). Returns what it found; throws
@@ -230,7 +389,7 @@ public sealed class UsageTap : IDisposable
             reader.Skip();
             return;
         }
-        SawOutput = true;
+        _sawOutput |= !_skipText;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -267,9 +426,13 @@ public sealed class UsageTap : IDisposable
     {
         if (reader.TokenType == JsonTokenType.String)
         {
+            if (_skipText)
+            {
+                return;
+            }
             var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-            CompletionTextBytes += length;
-            SawOutput |= length > 0;
+            _completionTextBytes += length;
+            _sawOutput |= length > 0;
             if (length > 0 && _textLength < MaxKeptTextBytes)
             {
                 Keep(ref reader, (int)Math.Min(length, MaxKeptTextBytes - _textLength));
@@ -313,6 +476,12 @@ public sealed class UsageTap : IDisposable
             ArrayPool<byte>.Shared.Return(_text);
             _text = null;
             _textLength = 0;
+        }
+        if (_deferred is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_deferred);
+            _deferred = null;
+            _deferredLength = 0;
         }
     }
 

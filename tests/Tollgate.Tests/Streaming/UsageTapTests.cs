@@ -80,4 +80,93 @@ public sealed class UsageTapTests
         Assert.Equal(400_000, tap.CompletionTextBytes);
         Assert.Equal(UsageTap.MaxKeptTextBytes, tap.CompletionText.Length);
     }
+    private static readonly string[] OpenAiStream =
+    [
+        """{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"usage":null}""",
+        """{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"h\u00e9llo \"usage\": 5, \"error\":1"},"logprobs":null,"finish_reason":null}],"usage":null}""",
+        """{"id":"c","choices":[{"index":0,"delta":{"reasoning_content":"think"} , "finish_reason" : null }] , "usage" :null}""",
+        """{"id":"c","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{\"a\":1}"}}]},"finish_reason":null}]}""",
+        """{"id":"c","choices":[{"index":0,"delta":{"refusal":"no"},"finish_reason":null}],"object":"usage"}""",
+        """{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}""",
+        """{"id":"c","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":7,"completion_tokens_details":{"reasoning_tokens":2}}}""",
+    ];
+
+    public static TheoryData<string[]> Streams()
+    {
+        var streams = new TheoryData<string[]>();
+        streams.Add(OpenAiStream);
+        streams.Add(OpenAiStream[..^1]); // no usage at the end: the text is what gets counted
+        streams.Add([.. OpenAiStream[..3], """{"error":{"message":"overloaded"}}"""]);
+        streams.Add([.. OpenAiStream[..2], "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"cut"]);
+        streams.Add([.. Enumerable.Repeat(OpenAiStream[1], 400), .. OpenAiStream[5..]]); // past MaxDeferredBytes: read as they pass from there on
+        return streams;
+    }
+
+    [Fact]
+    public void RandomStreams_InspectedLazily_GiveExactlyWhatAParseOfEveryChunkGives()
+    {
+        string[] pool =
+        [
+            .. OpenAiStream,
+            """{"choices":[{"index":0,"delta":{"content":"late"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":4}}""",
+            """{"error":{"message":"x"}}""",
+            """{"choices":[{"index":0,"delta":{"content":"trunc""",
+            "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + new string('w', 20_000) + "\"},\"finish_reason\":null}]}",
+        ];
+        var random = new Random(2126);
+        for (var stream = 0; stream < 300; stream++)
+        {
+            var chunks = Enumerable.Range(0, random.Next(1, 40)).Select(_ => pool[random.Next(pool.Length)]).ToArray();
+            StreamChunks_InspectedLazily_GiveExactlyWhatAParseOfEveryChunkGives(chunks, requireText: false);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Streams))]
+    public void StreamChunks_InspectedLazily_GiveExactlyWhatAParseOfEveryChunkGives(string[] chunks, bool requireText = true)
+    {
+        using var eager = new UsageTap();
+        using var lazy = new UsageTap();
+        foreach (var chunk in chunks)
+        {
+            var bytes = Encoding.UTF8.GetBytes(chunk);
+            Assert.Equal(Kind(() => eager.Inspect(bytes)), Kind(() => lazy.InspectChunk(bytes)));
+        }
+        Assert.Equal(eager.UsageReported, lazy.UsageReported);
+        Assert.Equal((eager.PromptTokens, eager.CompletionTokens, eager.CachedTokens, eager.ReasoningTokens),
+            (lazy.PromptTokens, lazy.CompletionTokens, lazy.CachedTokens, lazy.ReasoningTokens));
+        Assert.Equal(eager.FinishReason, lazy.FinishReason);
+        Assert.Equal(eager.SawOutput, lazy.SawOutput);
+        Assert.Equal(eager.CompletionTextBytes, lazy.CompletionTextBytes);
+        Assert.Equal(Encoding.UTF8.GetString(eager.CompletionText), Encoding.UTF8.GetString(lazy.CompletionText));
+        Assert.True(lazy.CompletionTextBytes > 0 || !requireText);
+
+        static string Kind(Func<ChunkKind> inspect)
+        {
+            try
+            {
+                return inspect().ToString();
+            }
+            catch (JsonException)
+            {
+                return "not JSON";
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}],"usage":null}""", true)]
+    [InlineData(""" {"choices":[{"delta":{"content":"\"usage\":{}"}}],"usage" :	null} """, true)]
+    [InlineData("""{"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}]}""", false)]
+    [InlineData("""{"choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":{"prompt_tokens":1}}""", false)]
+    [InlineData("""{"choices":[],"usage":{}}""", false)]
+    [InlineData("""{"error":{"message":"x"}}""", false)]
+    [InlineData("""{"error":null,"usage":nullx}""", true)] // nothing the parser would read as usage or an error
+    [InlineData("""{"object":"usage"}""", false)] // a value that looks like the key: the parser decides
+    [InlineData("""{"usage":""", false)]
+    [InlineData("""{"choices":[{"delta":{"content":"cut""", false)]
+    [InlineData("[1]", false)]
+    [InlineData("", false)]
+    public void OnlyChunksThatCanCarryNothingButText_AreKeptUnread(string chunk, bool textOnly) =>
+        Assert.Equal(textOnly, UsageTap.IsTextDelta(Encoding.UTF8.GetBytes(chunk)));
 }
