@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 using Tollgate.Json;
 
@@ -9,8 +11,9 @@ namespace Tollgate.Diagnostics;
 /// <summary>
 /// A console logger for a server that logs a line per request. The built-in console logger wakes its writer
 /// thread and makes one write system call per line; on a small box that costs more CPU than proxying the
-/// request. Here a line is formatted on the caller's thread and queued without waking anyone; the first line
-/// of a batch arms a timer, and when it fires every queued line goes out in one write. Warnings and errors
+/// request. Here the caller's thread only formats the message and queues it with its time, level and category,
+/// without waking anyone; the first line of a batch arms a timer, and when it fires every queued line is written
+/// as UTF-8 straight into one buffer (no per-line string is built) and goes out in one write. Warnings and errors
 /// are written at once. Lines are single-line (CR/LF escaped, so a value cannot forge an entry). The queue is
 /// bounded: past <see cref="BatchingConsoleOptions.MaxQueuedLines"/> lines are dropped and counted, and the
 /// count is written with the next batch.
@@ -22,7 +25,7 @@ public sealed class BatchingConsoleLoggerProvider : ILoggerProvider
     private readonly BatchingConsoleOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, BatchingConsoleLogger> _loggers = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<LogLine> _lines = new();
     private readonly ITimer _timer;
     private readonly Lock _writeLock = new();
     private int _queued;
@@ -46,7 +49,7 @@ public sealed class BatchingConsoleLoggerProvider : ILoggerProvider
 
     internal DateTimeOffset Now => _time.GetUtcNow();
 
-    internal void Enqueue(string line, bool urgent)
+    internal void Enqueue(in LogLine line, bool urgent)
     {
         if (Interlocked.Increment(ref _queued) > _options.MaxQueuedLines)
         {
@@ -81,7 +84,8 @@ public sealed class BatchingConsoleLoggerProvider : ILoggerProvider
             var dropped = Interlocked.Exchange(ref _dropped, 0);
             if (dropped > 0)
             {
-                Write(batch, string.Create(CultureInfo.InvariantCulture, $"{Now:HH:mm:ss.fff}Z warn: Tollgate.Logging[1] {dropped} log lines dropped: the console could not keep up\n"));
+                Write(batch, new LogLine(Now, LogLevel.Warning, "Tollgate.Logging", 1,
+                    string.Create(CultureInfo.InvariantCulture, $"{dropped} log lines dropped: the console could not keep up"), null));
             }
             while (_lines.TryDequeue(out var line))
             {
@@ -107,11 +111,48 @@ public sealed class BatchingConsoleLoggerProvider : ILoggerProvider
         }
     }
 
-    private static void Write(PooledBufferWriter batch, string line)
+    /// <summary>Appends one line: <c>HH:mm:ss.fffZ level: category[event] message exception</c>, CR and LF escaped, then LF.</summary>
+    private static void Write(PooledBufferWriter batch, in LogLine line)
     {
-        var span = batch.GetSpan(Encoding.UTF8.GetMaxByteCount(line.Length));
-        batch.Advance(Encoding.UTF8.GetBytes(line, span));
+        var prefix = batch.GetSpan(64 + Encoding.UTF8.GetMaxByteCount(line.Category.Length));
+        Utf8.TryWrite(prefix, CultureInfo.InvariantCulture, $"{line.At:HH:mm:ss.fff}Z {LevelName(line.Level)}: {line.Category}[{line.EventId}] ", out var written);
+        batch.Advance(written);
+        WriteEscaped(batch, line.Message);
+        if (line.Exception is { } exception)
+        {
+            batch.Write(" "u8);
+            WriteEscaped(batch, exception);
+        }
+        batch.Write("\n"u8);
     }
+
+    private static void WriteEscaped(PooledBufferWriter batch, string text)
+    {
+        var rest = text.AsSpan();
+        while (true)
+        {
+            var index = rest.IndexOfAny('\r', '\n');
+            var piece = index < 0 ? rest : rest[..index];
+            var span = batch.GetSpan(Encoding.UTF8.GetMaxByteCount(piece.Length));
+            batch.Advance(Encoding.UTF8.GetBytes(piece, span));
+            if (index < 0)
+            {
+                return;
+            }
+            batch.Write(rest[index] == '\r' ? "\\r"u8 : "\\n"u8);
+            rest = rest[(index + 1)..];
+        }
+    }
+
+    private static string LevelName(LogLevel level) => level switch
+    {
+        LogLevel.Trace => "trce",
+        LogLevel.Debug => "dbug",
+        LogLevel.Information => "info",
+        LogLevel.Warning => "warn",
+        LogLevel.Error => "fail",
+        _ => "crit",
+    };
 
     public void Dispose()
     {
@@ -146,38 +187,10 @@ internal sealed class BatchingConsoleLogger(BatchingConsoleLoggerProvider provid
         {
             return;
         }
-        var message = formatter(state, exception);
-        var builder = new StringBuilder(message.Length + category.Length + 48);
-        builder.Append(CultureInfo.InvariantCulture, $"{provider.Now:HH:mm:ss.fff}Z {LevelName(logLevel)}: {category}[{eventId.Id}] ");
-        AppendEscaped(builder, message);
-        if (exception is not null)
-        {
-            builder.Append(' ');
-            AppendEscaped(builder, exception.ToString());
-        }
-        builder.Append('\n');
-        provider.Enqueue(builder.ToString(), urgent: logLevel >= LogLevel.Warning);
+        provider.Enqueue(new LogLine(provider.Now, logLevel, category, eventId.Id, formatter(state, exception), exception?.ToString()),
+            urgent: logLevel >= LogLevel.Warning);
     }
-
-    private static void AppendEscaped(StringBuilder builder, string text)
-    {
-        var rest = text.AsSpan();
-        int index;
-        while ((index = rest.IndexOfAny('\r', '\n')) >= 0)
-        {
-            builder.Append(rest[..index]).Append(rest[index] == '\r' ? "\\r" : "\\n");
-            rest = rest[(index + 1)..];
-        }
-        builder.Append(rest);
-    }
-
-    private static string LevelName(LogLevel level) => level switch
-    {
-        LogLevel.Trace => "trce",
-        LogLevel.Debug => "dbug",
-        LogLevel.Information => "info",
-        LogLevel.Warning => "warn",
-        LogLevel.Error => "fail",
-        _ => "crit",
-    };
 }
+
+/// <summary>One queued log line, formatted only when its batch is written.</summary>
+internal readonly record struct LogLine(DateTimeOffset At, LogLevel Level, string Category, int EventId, string Message, string? Exception);

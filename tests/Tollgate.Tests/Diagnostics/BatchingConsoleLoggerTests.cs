@@ -72,6 +72,21 @@ public sealed class BatchingConsoleLoggerTests
     }
 
     [Fact]
+    public void Lines_AreStampedWhenLogged_AndWrittenAsUtf8()
+    {
+        var clock = new ManualTimeProvider(Start);
+        var output = new RecordingStream();
+        using var provider = new BatchingConsoleLoggerProvider(output, time: clock);
+        var logger = provider.CreateLogger("Tollgate.Prüfung");
+
+        logger.LogInformation("modèle {Model} ✓ {Text}", "gpt-4o", new string('é', 3000));
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        var write = Assert.Single(output.Writes);
+        Assert.Equal($"12:00:00.000Z info: Tollgate.Prüfung[0] modèle gpt-4o ✓ {new string('é', 3000)}\n", write);
+    }
+
+    [Fact]
     public void FullQueue_DropsAndCountsLines_AndReportsTheCountWithTheNextBatch()
     {
         var clock = new ManualTimeProvider(Start);
