@@ -4,7 +4,8 @@
 # each proxy drives 21-event streams with wrk at 16 connections while
 #   strace -c -f counts its system calls (printed per request, by call), and
 #   perf record samples its CPU (with the runtime's perf map, so managed frames have names), when perf works here.
-# Figures under strace are slow by design: compare counts per request, not speed.
+# Figures under strace are slow by design: compare counts per request, not speed. The counts, and the share of CPU
+# each library took, go to tests/.bench/profile/summary.txt, which the load harness puts in docs/performance.md.
 #   --seconds N   length of each measured run (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,8 +40,8 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# The runtime writes /tmp/perf-<pid>.map so that perf can name JIT-compiled frames.
-export DOTNET_PerfMapEnabled=1 ASPNETCORE_ENVIRONMENT=Production
+# The runtime writes /tmp/perf-<pid>.map so that perf can name JIT-compiled frames (which it can only with W^X off).
+export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 ASPNETCORE_ENVIRONMENT=Production
 (cd tests/Tollgate.MockUpstream/bin/Release/net10.0 && exec dotnet Tollgate.MockUpstream.dll --urls "http://127.0.0.1:$mock_port" --Mock:Record false) >"$out/mock.log" 2>&1 &
 pids+=($!)
 (cd tests/Tollgate.Benchmarks/bin/Release/net10.0 && exec dotnet Tollgate.Benchmarks.dll passthrough --urls "http://127.0.0.1:$pass_port" --upstream "http://127.0.0.1:$mock_port") >"$out/passthrough.log" 2>&1 &
@@ -84,8 +85,10 @@ for name in passthrough tollgate; do
   kill -INT "$strace_pid"; wait "$strace_pid" 2>/dev/null || true
   n=$(requests "$out/$name.strace-wrk.txt")
   echo "  $n requests"
-  awk -v n="$n" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { calls = $4; total += calls; if (calls / n >= 0.5) printf "    %-16s %6.1f per request\n", $NF, calls / n }
-    END { printf "    %-16s %6.1f per request\n", "(all)", total / n }' "$out/$name.strace" | sort -k2 -nr
+  { echo "$name: system calls per 21-event stream ($n streams under strace)"
+    awk -v n="$n" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { calls = $4; total += calls; if (calls / n >= 0.5) printf "    %-16s %6.1f per request\n", $NF, calls / n }
+      END { printf "    %-16s %6.1f per request\n", "(all)", total / n }' "$out/$name.strace" | sort -k2 -nr
+  } | tee -a "$out/summary.txt"
 
   if perf record -q -F 499 -g -o "$out/$name.perf" -p "$pid" -- sleep "$seconds" >/dev/null 2>&1 &
   then
@@ -94,7 +97,21 @@ for name in passthrough tollgate; do
     if wait "$perf_pid" && [ -s "$out/$name.perf" ]; then
       echo "== $name: where the CPU goes (perf, self time, top 25)"
       perf report -q -i "$out/$name.perf" --no-children --sort dso,symbol --percent-limit 0.8 2>/dev/null \
-        | grep -v '^$' | grep -v '^#' | grep -v '^ *|' | grep -v -- '---' | head -25 | tee "$out/$name.perf.txt"
+        | grep -v '^$' | grep -v '^#' | grep -v '^ *|' | grep -v -- '---' | head -25 | tee "$out/$name.perf.txt" || true
+      { echo "$name: share of CPU samples by library or assembly (perf, self time, 1 % and more)"
+        perf report -q -i "$out/$name.perf" --no-children --sort dso,symbol -g none 2>/dev/null | python3 -c '
+import collections, re, sys
+share = collections.Counter()
+for line in sys.stdin:
+    m = re.match(r"\s*([\d.]+)%\s+(\S+(?: tid \d+)?)\s+\[.\]\s+(.*)", line)
+    if m:
+        assembly = re.search(r"\[([A-Za-z][A-Za-z0-9_.]*)\] [A-Za-z0-9_.]", m.group(3)) if m.group(2).startswith("[JIT]") else None
+        share[assembly.group(1) if assembly else m.group(2)] += float(m.group(1))
+for name, pct in share.most_common():
+    if pct >= 1:
+        print(f"    {pct:5.1f} %  {name}")
+' || true
+      } >>"$out/summary.txt"
     else
       echo "== $name: perf record did not work on this machine; see $out"
     fi

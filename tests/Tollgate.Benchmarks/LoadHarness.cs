@@ -94,33 +94,28 @@ internal static partial class LoadHarness
             }
             foreach (var stream in new[] { false, true })
             {
-                foreach (var c in connections.Where(c => c < 64))
+                foreach (var c in connections)
                 {
                     await RunScenarioAsync(stream, c);
                 }
             }
 
+            // Metering off, against the metered runs above: what metering costs inside the gateway at 16 and 64 connections.
             var meteringOff = new List<(string Scenario, WrkRun On, WrkRun Off)>();
             foreach (var stream in new[] { false, true })
             {
-                var on = results.First(r => r.Stream == stream && r.Connections == 16).Tollgate;
-                var off = new List<WrkRun>();
-                for (var round = 0; round < rounds; round++)
+                foreach (var c in connections.Where(c => c >= 16))
                 {
-                    await WaitForQuietAsync(processes);
-                    off.Add(await RunWrkAsync(work, $"http://127.0.0.1:{unmeteredPort}", stream ? "bench-stream" : "bench", stream, 16, seconds, unmetered));
-                }
-                meteringOff.Add((stream ? "stream, 16 conn" : "non-stream, 16 conn", on, WrkRun.Median(off)));
-            }
-
-            foreach (var stream in new[] { false, true })
-            {
-                foreach (var c in connections.Where(c => c >= 64))
-                {
-                    await RunScenarioAsync(stream, c);
+                    var on = results.First(r => r.Stream == stream && r.Connections == c).Tollgate;
+                    var off = new List<WrkRun>();
+                    for (var round = 0; round < rounds; round++)
+                    {
+                        await WaitForQuietAsync(processes);
+                        off.Add(await RunWrkAsync(work, $"http://127.0.0.1:{unmeteredPort}", stream ? "bench-stream" : "bench", stream, c, seconds, unmetered));
+                    }
+                    meteringOff.Add((string.Create(CultureInfo.InvariantCulture, $"{(stream ? "stream" : "non-stream")}, {c} conn"), on, WrkRun.Median(off)));
                 }
             }
-            results = [.. results.OrderBy(r => r.Stream).ThenBy(r => r.Connections)];
 
             // The 64-connection runs can leave the ledger draining a backlog into Azurite; the probe measures an idle box.
             await WaitForQuietAsync(processes);

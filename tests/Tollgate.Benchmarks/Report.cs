@@ -117,7 +117,7 @@ internal sealed record Report(string Table, string Markdown, string Svg)
             md.AppendLine(Inv, $"| {path} | {Percentile(samples, 0.5):F2} | {Percentile(samples, 0.9):F2} | {Percentile(samples, 0.99):F2} |");
         }
         md.AppendLine();
-        md.AppendLine("## Metering on vs off (16 connections)");
+        md.AppendLine("## Metering on vs off (16 and 64 connections)");
         md.AppendLine();
         md.AppendLine("Throughput includes Azurite competing for the same two cores while it stores the records; Tollgate's own CPU");
         md.AppendLine("per request, on and off, isolates what metering costs inside the gateway.");
@@ -128,6 +128,16 @@ internal sealed record Report(string Table, string Markdown, string Svg)
         {
             md.AppendLine(Inv, $"| {scenario} | {on.RequestsPerSecond:F0} | {off.RequestsPerSecond:F0} | {1 - on.RequestsPerSecond / off.RequestsPerSecond:P1} | {on.CpuMsPerRequest:F3} | {off.CpuMsPerRequest:F3} |");
         }
+        md.AppendLine();
+        md.AppendLine("## Where a stream's cost goes");
+        md.AppendLine();
+        var profile = ProfileSummary(repo);
+        md.AppendLine("`bash tests/profile-stream.sh` (run by `tests/run-bench.sh` before the load) drives 21-event streams at 16 connections");
+        md.AppendLine("through the bare pass-through and through Tollgate (metering to memory) while `strace -c -f` counts each process's");
+        md.AppendLine("system calls and perf samples its CPU. What was found with it, and what each change bought, is in");
+        md.AppendLine("[performance-history.md](performance-history.md).");
+        md.AppendLine();
+        md.AppendLine(profile.Length > 0 ? profile : "(No profile in this run: tests/.bench/profile/summary.txt is missing; run with strace and perf installed.)");
         md.AppendLine();
         md.AppendLine("## Idle open streams");
         md.AppendLine();
@@ -159,6 +169,13 @@ internal sealed record Report(string Table, string Markdown, string Svg)
 
     private static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Floor(p * sorted.Count))];
+
+    /// <summary>The system calls per request of both proxies, as tests/profile-stream.sh summarised them, in a fenced block.</summary>
+    private static string ProfileSummary(string repo)
+    {
+        var file = Path.Combine(repo, "tests", ".bench", "profile", "summary.txt");
+        return File.Exists(file) ? "```\n" + File.ReadAllText(file).TrimEnd() + "\n```" : "";
+    }
 
     private static string MicroResults(string repo)
     {
