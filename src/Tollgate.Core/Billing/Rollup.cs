@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using Tollgate.Usage;
 
 namespace Tollgate.Billing;
@@ -44,23 +46,63 @@ public sealed class Rollup
     /// <summary>Sums records, each request once however many times it was stored (a replayed page, a retried write).</summary>
     public static Rollup FromRecords(RollupScope scope, string id, BillingPeriod period, IEnumerable<UsageRecord> records)
     {
-        var rollup = new Rollup { Scope = scope, Id = id, Period = period, Owner = scope == RollupScope.Owner ? id : "" };
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var (rollup, seen) = Start(scope, id, period);
         foreach (var record in records)
         {
-            if (!period.Contains(record.StartedAt) || !seen.Add(record.RequestId))
-            {
-                continue;
-            }
-            if (rollup.Owner.Length == 0)
-            {
-                rollup.Owner = record.Owner;
-            }
-            rollup.Total.Add(record);
-            rollup.ModelTotals(record.RequestedModel).Add(record);
+            rollup.Include(record, seen);
         }
         rollup.CapModels();
         return rollup;
+    }
+
+    /// <summary><see cref="FromRecords"/> as the records are read: only the one being added is held, not the period's records.</summary>
+    public static async Task<Rollup> FromRecordsAsync(RollupScope scope, string id, BillingPeriod period, IAsyncEnumerable<UsageRecord> records,
+        CancellationToken cancellationToken)
+    {
+        var (rollup, seen) = Start(scope, id, period);
+        await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            rollup.Include(record, seen);
+        }
+        rollup.CapModels();
+        return rollup;
+    }
+
+    private static (Rollup Rollup, SeenRequests Seen) Start(RollupScope scope, string id, BillingPeriod period) =>
+        (new Rollup { Scope = scope, Id = id, Period = period, Owner = scope == RollupScope.Owner ? id : "" }, new SeenRequests());
+
+    private void Include(UsageRecord record, SeenRequests seen)
+    {
+        if (!Period.Contains(record.StartedAt) || !seen.Add(record.RequestId))
+        {
+            return;
+        }
+        if (Owner.Length == 0)
+        {
+            Owner = record.Owner;
+        }
+        Total.Add(record);
+        ModelTotals(record.RequestedModel).Add(record);
+    }
+
+    /// <summary>
+    /// The request ids already counted. Tollgate's own ids (<c>req_</c> and 24 hex digits) are kept as the 96-bit number
+    /// they spell, exactly and in a sixth of a string's memory: a 5-minute bucket of one busy key holds millions.
+    /// </summary>
+    private sealed class SeenRequests
+    {
+        private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
+        private readonly HashSet<UInt128> _numbers = [];
+        private HashSet<string>? _others;
+
+        public bool Add(string requestId)
+        {
+            // Lower-case digits only, so that two ids are one number exactly when they are one string.
+            return requestId.Length == 28 && requestId.StartsWith("req_", StringComparison.Ordinal) && !requestId.AsSpan(4).ContainsAnyExcept(LowerHex)
+                && UInt128.TryParse(requestId.AsSpan(4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var number)
+                ? _numbers.Add(number)
+                : (_others ??= new HashSet<string>(StringComparer.Ordinal)).Add(requestId);
+        }
     }
 
     /// <summary>Sums rollups of the periods (or keys) inside <paramref name="period"/>.</summary>

@@ -63,8 +63,8 @@ public sealed partial class UsageAggregator(UsageReader reader, RollupStore roll
             keyHours.Add((keyId, hour.Start));
             await run.TryAsync(new Unit(RollupScope.Key, keyId, bucket), [new Unit(RollupScope.Key, keyId, hour), OwnerUnit(owners, keyId, hour)], 1, async ct =>
             {
-                var records = await reader.ReadAllAsync(keyId, bucket.Start, bucket.End, ct).ConfigureAwait(false);
-                await rollups.WriteAsync(Rollup.FromRecords(RollupScope.Key, keyId, bucket, records), ct).ConfigureAwait(false);
+                var rollup = await Rollup.FromRecordsAsync(RollupScope.Key, keyId, bucket, reader.ReadAllAsync(keyId, bucket.Start, bucket.End, ct), ct).ConfigureAwait(false);
+                await rollups.WriteAsync(rollup, ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
 

@@ -59,25 +59,38 @@ public sealed class UsageReader(TableStorage storage)
         return (records, null);
     }
 
-    /// <summary>Every record of one key that started in [<paramref name="from"/>, <paramref name="to"/>), as stored (a request stored twice is there twice).</summary>
-    public async Task<List<UsageRecord>> ReadAllAsync(string keyId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every record of one key that started in [<paramref name="from"/>, <paramref name="to"/>), as stored (a request
+    /// stored twice is there twice), page by page: only the page being read is held, however many records the range has.
+    /// </summary>
+    public async IAsyncEnumerable<UsageRecord> ReadAllAsync(string keyId, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var low = UsagePage.Bucket(from);
         var high = Bucket(UsagePage.BucketStart(to.AddTicks(-1)) + BucketTicks);
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {low} and PartitionKey lt {high} and KeyId eq {keyId}");
-        var records = new List<UsageRecord>();
-        try
+        await using var pages = _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
         {
-            await foreach (var page in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            try
             {
-                records.AddRange(UsagePage.Records(page).Where(r => r.StartedAt >= from && r.StartedAt < to));
+                if (!await pages.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                // No record was ever written, so the table does not exist yet.
+                yield break;
+            }
+            foreach (var record in UsagePage.Records(pages.Current))
+            {
+                if (record.StartedAt >= from && record.StartedAt < to)
+                {
+                    yield return record;
+                }
             }
         }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // No record was ever written, so the table does not exist yet.
-        }
-        return records;
     }
 
     /// <summary>The window's newest <paramref name="limit"/> records of the key in range, older than the cursor's record, newest first.</summary>

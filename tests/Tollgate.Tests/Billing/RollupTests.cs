@@ -57,6 +57,28 @@ public sealed class RollupTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task RecordsSummedAsTheyAreRead_CountEachRequestOnce_ByItsExactId()
+    {
+        // Tollgate's ids, a host's, ids that differ only in the case of a hex digit, and every one of them stored twice.
+        var records = new List<UsageRecord>();
+        for (var i = 0; i < 3000; i++)
+        {
+            var id = (i % 3) switch { 0 => $"req_{i:x24}", 1 => $"req_{i:X24}", _ => $"host-{i}" };
+            records.Add(Record(id, "gpt-4o", cost: 0.001m, tokens: 10, start: Month.Start.AddSeconds(i)));
+        }
+        records.Add(Record("req_" + new string('0', 20) + "abcd", "gpt-4o", cost: 0.001m, tokens: 10, start: Month.Start));
+        records.Add(Record("req_" + new string('0', 20) + "ABCD", "gpt-4o", cost: 0.001m, tokens: 10, start: Month.Start));
+        records.AddRange(records.ToList());
+        records.Add(Record("req_" + new string('f', 24), "gpt-4o", cost: 0.5m, tokens: 7, start: Month.End)); // outside the period
+
+        var summed = await Rollup.FromRecordsAsync(RollupScope.Key, "k", Month, records.ToAsyncEnumerable(), Ct);
+
+        Assert.Equal(3002, summed.Total.Requests);
+        Assert.Equal(3.002m, summed.Total.Cost);
+        Assert.Equivalent(Rollup.FromRecords(RollupScope.Key, "k", Month, records).Total, summed.Total, strict: true);
+    }
+
+    [Fact]
     public void AHundredThousandModelNames_KeepAtMostMaxModelsLines_TheDearestFirst_WithExactTotals_WhateverTheOrder()
     {
         var records = Flood(1);

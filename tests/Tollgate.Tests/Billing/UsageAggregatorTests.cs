@@ -31,7 +31,8 @@ public sealed class UsageAggregatorTests(AzuriteFixture azurite)
             var completion = random.Next(0, 2000);
             return new UsageRecord
             {
-                RequestId = $"req_{seed:x8}{i:x16}",
+                // Mostly Tollgate's own id format, some a host's; two that differ only in case are two requests.
+                RequestId = (i % 5) switch { 0 => $"fn-{seed}-{i}", 1 => $"req_{seed:X8}{i:x16}", _ => $"req_{seed:x8}{i:x16}" },
                 KeyId = key,
                 Owner = OwnerOf(key),
                 RequestedModel = Models[random.Next(Models.Length)],
