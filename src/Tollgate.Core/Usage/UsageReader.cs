@@ -68,6 +68,21 @@ public sealed class UsageReader(TableStorage storage)
         var low = UsagePage.Bucket(from);
         var high = Bucket(UsagePage.BucketStart(to.AddTicks(-1)) + BucketTicks);
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {low} and PartitionKey lt {high} and KeyId eq {keyId}");
+        await foreach (var page in EntitiesAsync(filter, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var record in UsagePage.Records(page))
+            {
+                if (record.StartedAt >= from && record.StartedAt < to)
+                {
+                    yield return record;
+                }
+            }
+        }
+    }
+
+    /// <summary>The usage pages <paramref name="filter"/> matches, as the service returns them; none when no record was ever written (no table yet).</summary>
+    private async IAsyncEnumerable<TableEntity> EntitiesAsync(string filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await using var pages = _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
@@ -80,16 +95,9 @@ public sealed class UsageReader(TableStorage storage)
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
-                // No record was ever written, so the table does not exist yet.
                 yield break;
             }
-            foreach (var record in UsagePage.Records(pages.Current))
-            {
-                if (record.StartedAt >= from && record.StartedAt < to)
-                {
-                    yield return record;
-                }
-            }
+            yield return pages.Current;
         }
     }
 
@@ -133,22 +141,8 @@ public sealed class UsageReader(TableStorage storage)
         DateTimeOffset startedFrom, DateTimeOffset storedSince, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {UsagePage.Bucket(startedFrom)} and Timestamp ge {storedSince}");
-        var pages = _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken);
-        await using var enumerator = pages.GetAsyncEnumerator(cancellationToken);
-        while (true)
+        await foreach (var page in EntitiesAsync(filter, cancellationToken).ConfigureAwait(false))
         {
-            try
-            {
-                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                {
-                    yield break;
-                }
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                yield break;
-            }
-            var page = enumerator.Current;
             yield return new StoredUsagePage(page.PartitionKey, page.RowKey, page.Timestamp ?? default, UsagePage.Records(page));
         }
     }
