@@ -83,7 +83,7 @@ public sealed class UsageReader(TableStorage storage)
     /// <summary>The usage pages <paramref name="filter"/> matches, as the service returns them; none when no record was ever written (no table yet).</summary>
     private async IAsyncEnumerable<TableEntity> EntitiesAsync(string filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var pages = _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var pages = _table.QueryAsync<TableEntity>(filter, maxPerPage: EntitiesPerResponse, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
             try
@@ -108,7 +108,7 @@ public sealed class UsageReader(TableStorage storage)
         var high = Bucket(cursor.WindowEnd);
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {low} and PartitionKey lt {high} and KeyId eq {keyId}");
         var kept = new PriorityQueue<UsageRecord, UsageRecord>(limit + 1, Oldest);
-        await foreach (var page in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: EntitiesPerResponse, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             foreach (var record in UsagePage.Records(page))
             {
@@ -146,6 +146,12 @@ public sealed class UsageReader(TableStorage storage)
             yield return new StoredUsagePage(page.PartitionKey, page.RowKey, page.Timestamp ?? default, UsagePage.Records(page));
         }
     }
+
+    /// <summary>
+    /// Usage pages asked for per response. A page is up to ~80 KB of base64; the service's default of 1,000 per response
+    /// (which Azurite honours whole) would put tens of megabytes in one response, held while it is parsed.
+    /// </summary>
+    private const int EntitiesPerResponse = 16;
 
     private const int MaxWindowBuckets = 24 * 60 / UsagePage.BucketMinutes;
 
