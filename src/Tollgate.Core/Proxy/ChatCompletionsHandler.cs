@@ -275,7 +275,7 @@ public sealed class ChatCompletionsHandler(
         if (source is UsageSource.Estimated or UsageSource.Partial)
         {
             // Counting tokens takes longer than relaying: let the client have the end of its response first.
-            await FinishResponseAsync(exchange).ConfigureAwait(false);
+            await exchange.EndResponseAsync().ConfigureAwait(false);
         }
         await settlement.SettleAsync(record, source, tap, upstreamBody.WrittenMemory, exchange.Price).ConfigureAwait(false);
         if (exchange.ReservedTokens > 0)
@@ -292,22 +292,5 @@ public sealed class ChatCompletionsHandler(
         Log.RequestCompleted(logger, record.RequestId, record.KeyId, record.RequestedModel, record.Upstream, record.Status, record.Outcome,
             record.Stream, record.PromptTokens, record.CompletionTokens, record.Source,
             record.TimeToFirstTokenMs is { } ttft ? Math.Round(ttft, 2) : null, Math.Round(record.DurationMs, 2));
-    }
-
-    private static async ValueTask FinishResponseAsync(ProxyExchange exchange)
-    {
-        var response = exchange.Context.Response;
-        if (!response.HasStarted || exchange.ClientGone || exchange.Context.RequestAborted.IsCancellationRequested)
-        {
-            return;
-        }
-        try
-        {
-            await response.CompleteAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
-        {
-            // The client went away meanwhile: nothing left to send.
-        }
     }
 }

@@ -54,6 +54,8 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
 
     public long? FirstEventTimestamp { get; set; }
 
+    private bool _responseEnded;
+
     /// <summary>
     /// The request's one timer, linked to the client's disconnect: re-armed for each phase (body read,
     /// upstream answer, stream idle) instead of a new linked source per phase.
@@ -96,6 +98,28 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
             Record.Status = answer.Status;
         }
         return answer;
+    }
+
+    /// <summary>
+    /// Sends what is written with the end of the response, in one write, once; nothing when nothing was started or the
+    /// client is gone. A client found gone on the way is noted, not thrown: the request still settles.
+    /// </summary>
+    public async ValueTask EndResponseAsync()
+    {
+        if (_responseEnded || !ResponseStarted || ClientGone || Context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        _responseEnded = true;
+        try
+        {
+            await Context.Response.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            ClientGone = true;
+        }
+        ClientGone |= Context.RequestAborted.IsCancellationRequested;
     }
 
     /// <summary>Records the failure and answers with it as the whole response. Only valid before anything was sent.</summary>

@@ -69,26 +69,10 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
                     }
                     else
                     {
-                        if (end == buffer.Length)
+                        if (end == buffer.Length && !MakeRoom(ref buffer, ref start, ref end))
                         {
-                            if (start > 0)
-                            {
-                                buffer.AsSpan(start, end - start).CopyTo(buffer);
-                                end -= start;
-                                start = 0;
-                            }
-                            else if (buffer.Length >= options.MaxSseEventBytes)
-                            {
-                                breakReason = "event larger than MaxSseEventBytes";
-                                break;
-                            }
-                            else
-                            {
-                                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxSseEventBytes));
-                                buffer.AsSpan(0, end).CopyTo(larger);
-                                ArrayPool<byte>.Shared.Return(buffer);
-                                buffer = larger;
-                            }
+                            breakReason = "event larger than MaxSseEventBytes";
+                            break;
                         }
                         into = buffer.AsMemory(end);
                     }
@@ -159,7 +143,7 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
                 {
                     // The client has the whole stream: its last events and the end of the response go in one write now,
                     // before the upstream's own end is read and before the request is settled.
-                    await EndResponseAsync(exchange).ConfigureAwait(false);
+                    await exchange.EndResponseAsync().ConfigureAwait(false);
                     break;
                 }
                 if (unflushed >= FlushThreshold)
@@ -210,6 +194,30 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
         // Already streaming: an error event and no [DONE], so no client mistakes this for a clean end.
         response.BodyWriter.Write(ApiErrorWriter.ToSseEvent(error));
         await FlushAsync(exchange, aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes room after <paramref name="end"/> in a full buffer: moves the unfinished event to the front, else doubles the
+    /// buffer up to <c>MaxSseEventBytes</c>. False when one event already fills that much.
+    /// </summary>
+    private bool MakeRoom(ref byte[] buffer, ref int start, ref int end)
+    {
+        if (start > 0)
+        {
+            buffer.AsSpan(start, end - start).CopyTo(buffer);
+            end -= start;
+            start = 0;
+            return true;
+        }
+        if (buffer.Length >= options.MaxSseEventBytes)
+        {
+            return false;
+        }
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxSseEventBytes));
+        buffer.AsSpan(0, end).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        buffer = larger;
+        return true;
     }
 
     /// <summary>Handles one raw event; returns the bytes written to the client (0 when it was dropped).</summary>
@@ -292,23 +300,6 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         exchange.Record.Status = StatusCodes.Status200OK;
-    }
-
-    /// <summary>Sends what is written with the end of the response, in one write; a client already gone is noted, not thrown.</summary>
-    private static async ValueTask EndResponseAsync(ProxyExchange exchange)
-    {
-        try
-        {
-            await exchange.Context.Response.CompleteAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
-        {
-            exchange.ClientGone = true;
-        }
-        if (exchange.Context.RequestAborted.IsCancellationRequested)
-        {
-            exchange.ClientGone = true;
-        }
     }
 
     /// <summary>
