@@ -1,9 +1,7 @@
 using System.ClientModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text.Json;
 using OpenAI.Chat;
 using Tollgate.Keys;
@@ -180,13 +178,13 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         settings["Tollgate:Keys:0:Id"] = "key-main";
         settings["Tollgate:Keys:0:Owner"] = "team-a";
         settings["Tollgate:Keys:0:Key"] = GatewayHost.Key;
-        var port = FreePort();
-        using var doomed = StartHost(port, settings);
+        var port = StandaloneProcess.FreePort();
+        using var doomed = StandaloneProcess.Start(port, settings);
         var store = new TableQuotaStore(azurite.CreateStorage(prefix));
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
-            await WaitHealthyAsync(http);
+            await StandaloneProcess.WaitHealthyAsync(http, Ct);
             using var response = await http.SendAsync(Chat("gpt-long", stream: true, 500), HttpCompletionOption.ResponseHeadersRead, Ct);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
@@ -222,54 +220,6 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         Assert.Equal(1, released);
         // Released, not spent: the request never finished, so nothing is charged to the budget for it.
         Assert.Equal(new AccountState(QuotaAmount.Zero, QuotaAmount.Zero, false), account);
-    }
-
-    private static Process StartHost(int port, Dictionary<string, string?> settings)
-    {
-        var dll = typeof(Tollgate.Server.TollgateServer).Assembly.Location;
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
-        foreach (var (name, value) in settings)
-        {
-            info.ArgumentList.Add($"--{name}={value}");
-        }
-        info.Environment.Remove("ASPNETCORE_ENVIRONMENT");
-        info.Environment.Remove("DOTNET_ENVIRONMENT");
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient http)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            try
-            {
-                using var health = await http.GetAsync("healthz", Ct);
-                if (health.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100, Ct);
-        }
-        throw new Xunit.Sdk.XunitException("The standalone host did not become healthy within 30 s.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Tollgate.Tests.Harness;
 
@@ -21,7 +20,7 @@ public sealed class StandaloneHostTests
         Assert.True(File.ReadAllText(Path.Combine(RepoPaths.Root, "src", "Tollgate.Server", "appsettings.json")) == File.ReadAllText(settings),
             "the appsettings.json beside the host is not the host's");
         var elsewhere = Directory.CreateTempSubdirectory("tollgate-cwd-");
-        var port = FreePort();
+        var port = StandaloneProcess.FreePort();
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = elsewhere.FullName,
@@ -89,12 +88,5 @@ public sealed class StandaloneHostTests
         Assert.Contains("Application is shutting down", log, StringComparison.Ordinal); // the log was flushed to its end
         Assert.DoesNotContain("Request starting", log, StringComparison.Ordinal);
         Assert.DoesNotContain("Executing endpoint", log, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
