@@ -76,5 +76,9 @@ public static class ApiErrors
     public static readonly ApiError QuotaUnavailable =
         new(503, "server_error", "quota_unavailable", "The gateway cannot check this key's budget right now. Try again shortly.") { RetryAfterSeconds = 5 };
 
+    /// <summary>The shared rate-limit accounts cannot be reached and <c>RateLimitsWithoutStorage</c> is <c>Refuse</c>.</summary>
+    public static readonly ApiError RateLimitsUnavailable =
+        new(503, "server_error", "rate_limits_unavailable", "The gateway cannot check this key's rate limits right now. Try again shortly.") { RetryAfterSeconds = 5 };
+
     internal static string Truncate(string value, int max) => value.Length <= max ? value : string.Concat(value.AsSpan(0, max), "…");
 }

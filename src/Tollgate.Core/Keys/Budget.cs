@@ -38,7 +38,7 @@ public sealed record Budget
         {
             return "A budget's tokens must be between 0 and 10^15.";
         }
-        if (!Enum.IsDefined(Period) || !Enum.IsDefined(Mode))
+        if (!Enum.IsDefined(Period) || Period == BudgetPeriod.Minute || !Enum.IsDefined(Mode))
         {
             return "A budget's period must be month, day, week or credit, and its mode hard or soft.";
         }
@@ -51,11 +51,15 @@ public sealed record Budget
     /// <summary>The lowercase name used in JSON and messages (<c>month</c>, <c>hard</c>).</summary>
     public static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
-    /// <summary>Parses a period or mode name in any case; false for numbers, padded text and unknown names.</summary>
+    /// <summary>
+    /// Parses a period or mode name in any case; false for numbers, padded text, unknown names and the minute (a rate
+    /// limit's window, never a budget's period).
+    /// </summary>
     public static bool TryParse<T>(string? text, out T value) where T : struct, Enum
     {
         value = default;
-        return text is { Length: > 0 } && text.All(char.IsAsciiLetter) && Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value);
+        return text is { Length: > 0 } && text.All(char.IsAsciiLetter) && Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value)
+            && !(value is BudgetPeriod period && period == BudgetPeriod.Minute);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,

@@ -189,23 +189,22 @@ public sealed class ChatCompletionsHandler(
         // Client-controlled counts saturate: an extreme request asks for more than any limit holds, never a wrapped negative amount.
         var maxOutput = chat.MaxOutputTokens ?? Saturating.Multiply(MaxOutputCap(chat.Model), chat.Choices);
         var estimate = Saturating.Add(body.WrittenCount / 4, maxOutput);
-        var limited = limiter.TryAcquire(exchange.Key, estimate, out var limits);
+        var limits = await limiter.AcquireAsync(exchange.Key, estimate, aborted).ConfigureAwait(false);
         exchange.RateLimitsTaken = true;
-        if (limits.HasLimits)
+        if (limits.State.HasLimits)
         {
-            RateLimitHeaders.Write(exchange.Context.Response.Headers, limits);
+            RateLimitHeaders.Write(exchange.Context.Response.Headers, limits.State);
         }
-        if (limited is not null)
+        if (limits.Error is { } limited)
         {
             return limited;
         }
-        exchange.ReservedTokens = limits.TokenLimit is null ? 0 : estimate;
+        exchange.RateLimit = limits.Reservation;
 
         if (await ReserveBudgetsAsync(exchange, body, maxOutput, aborted).ConfigureAwait(false) is { } overBudget)
         {
             // Refused: the request takes nothing from its token limit either.
-            limiter.Settle(exchange.Key, exchange.ReservedTokens, 0);
-            exchange.ReservedTokens = 0;
+            limiter.Settle(ref exchange.RateLimit, 0);
             return overBudget;
         }
         RequestRewriter.Rewrite(body.WrittenSpan, chat, route.Primary.EncodedUpstreamModel, upstreamBody, route.Primary.Upstream.Adaptation);
@@ -278,10 +277,7 @@ public sealed class ChatCompletionsHandler(
             await exchange.EndResponseAsync().ConfigureAwait(false);
         }
         await settlement.SettleAsync(record, source, tap, upstreamBody.WrittenMemory, exchange.Price).ConfigureAwait(false);
-        if (exchange.ReservedTokens > 0)
-        {
-            limiter.Settle(exchange.Key!, exchange.ReservedTokens, record.TotalTokens);
-        }
+        limiter.Settle(ref exchange.RateLimit, record.TotalTokens);
         if (exchange.Budget is { IsEmpty: false } hold)
         {
             quotas.Settle(hold, new QuotaAmount(record.Unpriced ? 0m : record.Cost, record.TotalTokens));

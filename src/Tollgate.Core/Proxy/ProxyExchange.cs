@@ -29,8 +29,11 @@ public sealed class ProxyExchange(HttpContext context, UsageRecord record, long 
     /// <summary>The rate-limit stage ran (its headers are on the response when the key has limits).</summary>
     public bool RateLimitsTaken { get; set; }
 
-    /// <summary>Tokens taken from the key's per-minute token limit before forwarding, settled to the real use at the end.</summary>
-    public long ReservedTokens { get; set; }
+    /// <summary>
+    /// The request and token estimate taken from the key's rate-limit minute before forwarding, settled to the real use at
+    /// the end (a field, so the settlement can clear it in place and no request settles twice).
+    /// </summary>
+    internal RateLimitReservation RateLimit;
 
     /// <summary>What the request reserved against its key's and owner's budgets; null when neither has one.</summary>
     public BudgetHold? Budget { get; set; }

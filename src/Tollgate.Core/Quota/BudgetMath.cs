@@ -49,9 +49,12 @@ public static class BudgetMath
         if (local.Reserve && (fits || budget.Mode == BudgetMode.Soft))
         {
             admitted = true;
+            // A rate limit's money part counts requests: its allowance is whole requests, so no instance keeps a fraction
+            // of one that no other instance can use.
+            var moneyAllowance = budget.Amount is null ? 0 : (moneyRoom - need.Money) * (decimal)allowanceShare;
             held = fits
                 ? new QuotaAmount(
-                    budget.Amount is null ? need.Money : need.Money + (moneyRoom - need.Money) * (decimal)allowanceShare,
+                    budget.Amount is null ? need.Money : need.Money + (budget.Period == BudgetPeriod.Minute ? Math.Floor(moneyAllowance) : moneyAllowance),
                     budget.Tokens is null ? need.Tokens : need.Tokens + (long)Math.Floor((tokenRoom - need.Tokens) * allowanceShare))
                 : need;
         }

@@ -5,7 +5,8 @@ namespace Tollgate.Quota;
 
 /// <summary>
 /// One period of a budget in UTC: a calendar month (<c>M202611</c>), a day (<c>D20261123</c>), an ISO week from Monday
-/// (<c>W20261123</c>, named by its Monday), or the credit that never ends (<c>C</c>).
+/// (<c>W20261123</c>, named by its Monday), or the credit that never ends (<c>C</c>); for rate limits, a clock minute
+/// (<c>m202611231405</c>, lower case so that no budget window's key starts like it).
 /// </summary>
 public readonly record struct BudgetWindow(BudgetPeriod Period, DateTimeOffset Start, DateTimeOffset? End, string Key)
 {
@@ -20,6 +21,9 @@ public readonly record struct BudgetWindow(BudgetPeriod Period, DateTimeOffset S
             case BudgetPeriod.Week:
                 var monday = day.AddDays(-(((int)day.DayOfWeek + 6) % 7));
                 return new BudgetWindow(period, monday, monday.AddDays(7), "W" + monday.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+            case BudgetPeriod.Minute:
+                var minute = new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, 0, TimeSpan.Zero);
+                return new BudgetWindow(period, minute, minute.AddMinutes(1), MinuteKey(minute));
             case BudgetPeriod.Credit:
                 return new BudgetWindow(period, DateTimeOffset.MinValue, null, "C");
             default:
@@ -27,6 +31,9 @@ public readonly record struct BudgetWindow(BudgetPeriod Period, DateTimeOffset S
                 return new BudgetWindow(BudgetPeriod.Month, month, month.AddMonths(1), "M" + month.ToString("yyyyMM", CultureInfo.InvariantCulture));
         }
     }
+
+    /// <summary>The key of the minute window that starts at <paramref name="minute"/> (whole minutes, UTC).</summary>
+    public static string MinuteKey(DateTimeOffset minute) => "m" + minute.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
 
     /// <summary>The window has ended by <paramref name="now"/> (a credit never does).</summary>
     public bool HasEnded(DateTimeOffset now) => End is { } end && now >= end;

@@ -45,6 +45,15 @@ internal sealed class LocalAccount(QuotaAccountId id)
     /// <summary>A hard budget refused a request: until then, requests the last known room cannot cover are refused without asking storage.</summary>
     public DateTimeOffset RefuseUntil { get; set; }
 
+    /// <summary>An exchange with the shared account has succeeded (so <see cref="Room"/> is known).</summary>
+    public bool Exchanged { get; set; }
+
+    /// <summary>Rate limits: the shared account could not be reached; until then requests use the local fallback without asking.</summary>
+    public DateTimeOffset UnreachableUntil { get; set; }
+
+    /// <summary>Rate limits: what was admitted in this window on the local fallback while the shared account was out.</summary>
+    public QuotaAmount Fallback { get; set; }
+
     /// <summary>The most this instance could hold as of the last exchange: the limit less what was spent and what other instances hold.</summary>
     public QuotaAmount Room { get; set; }
 

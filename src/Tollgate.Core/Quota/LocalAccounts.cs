@@ -22,6 +22,9 @@ public sealed partial class LocalAccounts(IQuotaStore store, IOptions<QuotaOptio
     private readonly FailureStreak _unreachable = new();
     private readonly ConcurrentDictionary<QuotaAccountId, LocalAccount> _accounts = new();
 
+    // What retired accounts had reported in all (their leases' report totals), until their windows end.
+    private readonly ConcurrentDictionary<QuotaAccountId, QuotaAmount> _reported = new();
+
     // The hot path finds its local account without building an id: by scope, subject and window key.
     private readonly ConcurrentDictionary<(BudgetScope, string, string), LocalAccount> _byName = new();
 
@@ -39,10 +42,37 @@ public sealed partial class LocalAccounts(IQuotaStore store, IOptions<QuotaOptio
             return known;
         }
         var id = new QuotaAccountId(scope, subject, window);
-        var account = _accounts.GetOrAdd(id, static id => new LocalAccount(id));
+        var account = _accounts.GetOrAdd(id, static (id, reported) =>
+        {
+            // This instance's lease on the account says how much it has reported in all: a retired account's figures
+            // carry on, or spending up to that total would count as reported already.
+            var fresh = new LocalAccount(id);
+            if (reported.TryGetValue(id, out var total))
+            {
+                fresh.Settled = total;
+                fresh.Confirmed = total;
+            }
+            return fresh;
+        }, _reported);
         _byName[(scope, subject, window.Key)] = account;
         return account;
     }
+
+    /// <summary>Forgets the report totals of retired accounts whose windows ended by <paramref name="now"/>.</summary>
+    internal void ForgetEnded(DateTimeOffset now)
+    {
+        foreach (var id in _reported.Keys)
+        {
+            if (id.Window.HasEnded(now))
+            {
+                _reported.TryRemove(id, out _);
+            }
+        }
+    }
+
+    /// <summary>The account this instance has for a budget in a window, if any (no account is made).</summary>
+    internal bool TryFind(BudgetScope scope, string subject, string windowKey, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LocalAccount? account) =>
+        _byName.TryGetValue((scope, subject, windowKey), out account) && !account.Retired;
 
     /// <summary>The account this instance has for <paramref name="id"/>, if any.</summary>
     internal bool TryGet(QuotaAccountId id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LocalAccount? account) =>
@@ -51,6 +81,7 @@ public sealed partial class LocalAccounts(IQuotaStore store, IOptions<QuotaOptio
     /// <summary>Forgets an account that holds nothing (under its gate): a request that still finds it gets a fresh one.</summary>
     internal void Retire(LocalAccount account)
     {
+        _reported[account.Id] = account.Confirmed;
         account.Retired = true;
         _accounts.TryRemove(account.Id, out _);
         _byName.TryRemove(new KeyValuePair<(BudgetScope, string, string), LocalAccount>((account.Id.Scope, account.Id.Subject, account.Id.Window.Key), account));
@@ -65,8 +96,10 @@ public sealed partial class LocalAccounts(IQuotaStore store, IOptions<QuotaOptio
     {
         var now = time.GetUtcNow();
         var share = _options.AllowanceShare;
+        var minute = account.Id.Window.Period == BudgetPeriod.Minute;
+        var leaseDuration = minute ? _options.RateLimitLeaseDuration : _options.LeaseDuration;
         using var deadline = new CancellationTokenSource(ExchangeTimeout, time);
-        var decision = await store.ExchangeAsync(account.Id, Instance, now + _options.LeaseDuration,
+        var decision = await store.ExchangeAsync(account.Id, Instance, now, now + leaseDuration,
             (state, lease) => BudgetMath.Decide(budget, share, state, lease, local), deadline.Token).ConfigureAwait(false);
         if (_unreachable.Succeed() is > 0 and var failures)
         {
@@ -77,14 +110,16 @@ public sealed partial class LocalAccounts(IQuotaStore store, IOptions<QuotaOptio
             account.Confirmed = QuotaAmount.Max(account.Confirmed, decision.Lease.Reported);
             account.Held = decision.Lease.Held;
             account.KnownOver = decision.Result.Over;
-            account.RenewAt = now + _options.LeaseDuration / 3;
-            account.LeaseValidUntil = now + _options.LeaseDuration * 2 / 3;
+            account.RenewAt = now + leaseDuration / 3;
+            account.LeaseValidUntil = now + leaseDuration * 2 / 3;
+            account.Exchanged = true;
             // The most this instance could hold as of this exchange: the limit less what was spent and what the others hold.
             account.Room = new QuotaAmount(
                 (budget.Amount ?? decimal.MaxValue / 2) - decision.Account.Spent.Money - (decision.Account.Held.Money - decision.Lease.Held.Money),
                 (budget.Tokens ?? long.MaxValue / 2) - decision.Account.Spent.Tokens - (decision.Account.Held.Tokens - decision.Lease.Held.Tokens));
         }
-        if (decision.Result.FirstUsedUp)
+        // A rate limit reached is no budget used up: the 429s and the rate-limit metrics say it, once a minute would be noise.
+        if (decision.Result.FirstUsedUp && !minute)
         {
             LogBudgetReached(logger, account.Id.Scope, LogValue.Safe(account.Id.Subject), account.Id.Window.Key, Budget.Name(budget.Mode));
         }

@@ -1,3 +1,5 @@
+using Tollgate.Keys;
+
 namespace Tollgate.Quota;
 
 /// <summary>Budget accounts in this process only: what a gateway without <c>Tollgate:Storage</c> uses (one instance).</summary>
@@ -7,12 +9,21 @@ public sealed class MemoryQuotaStore : IQuotaStore
     private readonly Dictionary<QuotaAccountId, AccountState> _accounts = [];
     private readonly Dictionary<(QuotaAccountId Account, string Instance), (LeaseState Lease, DateTimeOffset Expires)> _leases = [];
 
-    public Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+    public Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset now, DateTimeOffset leaseExpires,
         Func<AccountState, LeaseState, QuotaDecision> decide, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             var state = _accounts.GetValueOrDefault(account, AccountState.Empty);
+            if (account.Window.Period == BudgetPeriod.Minute)
+            {
+                // As the table store does: other instances' expired leases on this minute are given back first.
+                foreach (var ((id, other), (expired, expires)) in _leases.Where(l => l.Key.Account.Equals(account) && l.Key.Instance != instance && l.Value.Expires < now && !l.Value.Lease.Held.IsZero).ToList())
+                {
+                    state = state with { Held = QuotaAmount.Max(QuotaAmount.Zero, state.Held - expired.Held) };
+                    _leases[(id, other)] = (expired with { Held = QuotaAmount.Zero }, expires);
+                }
+            }
             var lease = _leases.TryGetValue((account, instance), out var stored) ? stored.Lease : default;
             var decision = decide(state, lease);
             _accounts[account] = decision.Account;
@@ -34,7 +45,7 @@ public sealed class MemoryQuotaStore : IQuotaStore
         lock (_gate)
         {
             var released = 0;
-            foreach (var ((account, instance), (lease, expires)) in _leases.Where(l => l.Value.Expires < now).ToList())
+            foreach (var ((account, instance), (lease, expires)) in _leases.Where(l => l.Value.Expires < now && l.Key.Account.Window.Period != BudgetPeriod.Minute).ToList())
             {
                 if (lease.Held.IsZero)
                 {
@@ -50,6 +61,24 @@ public sealed class MemoryQuotaStore : IQuotaStore
                 released++;
             }
             return Task.FromResult(released);
+        }
+    }
+
+    public Task<int> RemoveEndedMinutesAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            static bool Ended(QuotaAccountId id, DateTimeOffset before) => id.Window.Period == BudgetPeriod.Minute && id.Window.End <= before;
+            var removed = 0;
+            foreach (var id in _accounts.Keys.Where(id => Ended(id, before)).ToList())
+            {
+                removed += _accounts.Remove(id) ? 1 : 0;
+            }
+            foreach (var key in _leases.Keys.Where(k => Ended(k.Account, before)).ToList())
+            {
+                removed += _leases.Remove(key) ? 1 : 0;
+            }
+            return Task.FromResult(removed);
         }
     }
 }

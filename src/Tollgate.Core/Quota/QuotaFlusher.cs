@@ -53,9 +53,12 @@ public sealed class QuotaFlusher(LocalAccounts accounts, IOptions<QuotaOptions> 
     /// that ended, or (<paramref name="final"/>) all of them. Accounts left holding nothing are forgotten. An account
     /// that cannot be reached is logged and tried again at the next flush; nothing here throws.
     /// </summary>
-    public Task FlushAsync(bool final, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(accounts.All, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+    public Task FlushAsync(bool final, CancellationToken cancellationToken)
+    {
+        accounts.ForgetEnded(time.GetUtcNow());
+        return Parallel.ForEachAsync(accounts.All, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             (account, _) => FlushAsync(account, final));
+    }
 
     private async ValueTask FlushAsync(LocalAccount account, bool final)
     {
@@ -71,7 +74,7 @@ public sealed class QuotaFlusher(LocalAccounts accounts, IOptions<QuotaOptions> 
             var now = time.GetUtcNow();
             lock (account.Gate)
             {
-                release = final || account.Id.Window.HasEnded(now) || now - account.LastUsed >= _options.IdleRelease;
+                release = final || account.Id.Window.HasEnded(now) || now - account.LastUsed >= IdleAfter(account);
                 var due = final || account.Unreported != QuotaAmount.Zero || (!account.Held.IsZero && now >= account.RenewAt)
                     || (release && account.Held != account.Reserved);
                 if (account.Budget is null || !due)
@@ -101,7 +104,7 @@ public sealed class QuotaFlusher(LocalAccounts accounts, IOptions<QuotaOptions> 
             {
                 account.IoBusy = false;
                 var after = time.GetUtcNow();
-                if (release && account.IsEmpty && (final || account.Id.Window.HasEnded(after) || after - account.LastUsed >= _options.IdleRelease))
+                if (release && account.IsEmpty && (final || account.Id.Window.HasEnded(after) || after - account.LastUsed >= IdleAfter(account)))
                 {
                     accounts.Retire(account);
                 }
@@ -112,4 +115,11 @@ public sealed class QuotaFlusher(LocalAccounts accounts, IOptions<QuotaOptions> 
             account.Io.Release();
         }
     }
+
+    /// <summary>
+    /// How long an allowance may sit unused before it goes back: a rate-limit minute's after one <c>FlushInterval</c>, so
+    /// that a busy instance can use the key's whole limit while the others are idle; a budget's after <c>IdleRelease</c>.
+    /// </summary>
+    private TimeSpan IdleAfter(LocalAccount account) =>
+        account.Id.Window.Period == BudgetPeriod.Minute ? _options.FlushInterval : _options.IdleRelease;
 }

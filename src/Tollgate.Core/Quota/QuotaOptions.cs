@@ -43,6 +43,22 @@ public sealed class QuotaOptions
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long an instance's hold on a key's rate-limit minute lasts without renewal. An instance that died keeps its
+    /// unused allowance this long; then the next instance to exchange with that minute's account gives it back.
+    /// Shorter than a minute, so a dead instance's share is back within the minute it was taken in.
+    /// </summary>
+    public TimeSpan RateLimitLeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What rate limits do when the shared accounts cannot be reached (see <see cref="Quota.RateLimitFallback"/>).</summary>
+    public RateLimitFallback RateLimitsWithoutStorage { get; set; } = RateLimitFallback.Local;
+
+    /// <summary>
+    /// With <see cref="RateLimitFallback.Local"/>: how many instances are expected to serve a key, so that while storage
+    /// is out each instance admits the key's limit divided by this, per minute.
+    /// </summary>
+    public int ExpectedInstances { get; set; } = 1;
+
     /// <summary>Why these options cannot be used, or null.</summary>
     public string? Problem()
     {
@@ -57,6 +73,14 @@ public sealed class QuotaOptions
         if (FlushInterval <= TimeSpan.Zero || LeaseDuration < FlushInterval * 3 || IdleRelease <= TimeSpan.Zero || BudgetRefreshInterval <= TimeSpan.Zero)
         {
             return $"{Section}: intervals must be positive and LeaseDuration at least three FlushIntervals.";
+        }
+        if (RateLimitLeaseDuration < FlushInterval * 3 || RateLimitLeaseDuration > TimeSpan.FromMinutes(1))
+        {
+            return $"{Section}:RateLimitLeaseDuration must be at least three FlushIntervals and at most a minute.";
+        }
+        if (!Enum.IsDefined(RateLimitsWithoutStorage) || ExpectedInstances is < 1 or > 10_000)
+        {
+            return $"{Section}:RateLimitsWithoutStorage must be Local or Refuse, and ExpectedInstances 1 to 10000.";
         }
         foreach (var (owner, budget) in OwnerBudgets)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Tollgate.Keys;
 using Tollgate.Storage;
 
 namespace Tollgate.Quota;
@@ -22,44 +23,63 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
 
     private readonly TableClient _table = storage.Quotas;
 
-    public async Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+    public async Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset now, DateTimeOffset leaseExpires,
         Func<AccountState, LeaseState, QuotaDecision> decide, CancellationToken cancellationToken)
     {
         var leaseRow = account.LeaseRow(instance);
+        var minute = account.Window.Period == BudgetPeriod.Minute;
+        // A budget reads its account and this instance's lease; a rate-limit minute reads every lease of the minute too
+        // (as many as instances served the key in it), to give back the expired ones.
+        var filter = minute
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {account.Partition} and (RowKey eq {account.AccountRow} or (RowKey gt {account.LeaseRow("")} and RowKey lt {LeaseRowsEnd(account)}))")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {account.Partition} and (RowKey eq {account.AccountRow} or RowKey eq {leaseRow})");
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 TableEntity? accountEntity = null, leaseEntity = null;
-                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {account.Partition} and (RowKey eq {account.AccountRow} or RowKey eq {leaseRow})");
+                List<TableEntity>? expired = null;
                 await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
                     if (row.RowKey == account.AccountRow)
                     {
                         accountEntity = row;
                     }
-                    else
+                    else if (row.RowKey == leaseRow)
                     {
                         leaseEntity = row;
                     }
+                    else if (row.GetDateTimeOffset("Expires") < now && !ReadAmount(row, "Held").IsZero && (expired?.Count ?? 0) < MaxReleasedPerExchange)
+                    {
+                        (expired ??= []).Add(row);
+                    }
                 }
-                var decision = decide(
-                    accountEntity is null ? AccountState.Empty : ReadAccount(accountEntity),
+                var state = accountEntity is null ? AccountState.Empty : ReadAccount(accountEntity);
+                foreach (var lease in expired ?? [])
+                {
+                    state = state with { Held = QuotaAmount.Max(QuotaAmount.Zero, state.Held - ReadAmount(lease, "Held")) };
+                }
+                var decision = decide(state,
                     leaseEntity is null ? default : new LeaseState(ReadAmount(leaseEntity, "Held"), ReadAmount(leaseEntity, "Reported")));
 
                 var newLease = new TableEntity(account.Partition, leaseRow) { ["Expires"] = leaseExpires, ["Instance"] = instance };
                 WriteAmount(newLease, "Held", decision.Lease.Held);
                 WriteAmount(newLease, "Reported", decision.Lease.Reported);
                 var newAccount = WriteAccount(account, decision.Account);
-                TableTransactionAction[] actions =
-                [
+                var actions = new List<TableTransactionAction>(2 + (expired?.Count ?? 0))
+                {
                     accountEntity is null
                         ? new TableTransactionAction(TableTransactionActionType.Add, newAccount)
                         : new TableTransactionAction(TableTransactionActionType.UpdateReplace, newAccount, accountEntity.ETag),
                     leaseEntity is null
                         ? new TableTransactionAction(TableTransactionActionType.Add, newLease)
                         : new TableTransactionAction(TableTransactionActionType.UpdateReplace, newLease, leaseEntity.ETag),
-                ];
+                };
+                foreach (var lease in expired ?? [])
+                {
+                    // Guarded by its ETag: if its instance renewed it after all, the whole exchange is decided again.
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, Emptied(lease), lease.ETag));
+                }
                 await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
                 return decision;
             }
@@ -73,6 +93,75 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
                 // landed after all: read again and decide again.
                 await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Expired leases given back in one exchange: with the account and this instance's lease, one transaction's 100 entities.</summary>
+    private const int MaxReleasedPerExchange = 98;
+
+    /// <summary>Just past the last lease row of the account's window: <c>l-{window}.</c> (a '.' sorts right after the '-').</summary>
+    private static string LeaseRowsEnd(QuotaAccountId account) => "l-" + account.Window.Key + ".";
+
+    /// <summary>A copy of a lease that holds nothing; its report total and expiry stay.</summary>
+    private static TableEntity Emptied(TableEntity lease)
+    {
+        var emptied = new TableEntity(lease.PartitionKey, lease.RowKey);
+        CopyProperties(lease, emptied);
+        WriteAmount(emptied, "Held", QuotaAmount.Zero);
+        return emptied;
+    }
+
+    public async Task<int> RemoveEndedMinutesAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var cutoff = BudgetWindow.Of(BudgetPeriod.Minute, before).Key;
+        var filter = TableClient.CreateQueryFilter(
+            $"(RowKey ge {"a-m"} and RowKey lt {"a-" + cutoff}) or (RowKey ge {"l-m"} and RowKey lt {"l-" + cutoff})");
+        var removed = 0;
+        try
+        {
+            var batch = new List<TableTransactionAction>(100);
+            string? partition = null;
+            await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (batch.Count == 100 || (partition is not null && row.PartitionKey != partition))
+                {
+                    removed += await DeleteAsync(batch, cancellationToken).ConfigureAwait(false);
+                    batch.Clear();
+                }
+                partition = row.PartitionKey;
+                batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
+            }
+            removed += await DeleteAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // No quotas table yet: nothing to remove.
+        }
+        return removed;
+    }
+
+    /// <summary>Deletes one partition's rows in one transaction; rows another run removed first are simply gone.</summary>
+    private async Task<int> DeleteAsync(List<TableTransactionAction> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            await _table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+            return batch.Count;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            // One row was already removed (two timers at once): remove the rest one by one.
+            var removed = 0;
+            foreach (var action in batch)
+            {
+                using var response = await _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+                removed += response.Status == 204 ? 1 : 0;
+            }
+            return removed;
         }
     }
 
@@ -94,7 +183,9 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
         var expired = new List<TableEntity>();
         try
         {
-            var filter = TableClient.CreateQueryFilter($"RowKey ge {"l-"} and RowKey lt {"l."} and Expires lt {now}");
+            // Budget leases only (their windows start with an upper-case letter): a rate-limit minute's expired leases are given
+            // back by the next exchange with that minute, and ended minutes are removed by RemoveEndedMinutesAsync.
+            var filter = TableClient.CreateQueryFilter($"RowKey ge {"l-"} and RowKey lt {"l-a"} and Expires lt {now}");
             await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 expired.Add(row);
@@ -131,10 +222,7 @@ public sealed class TableQuotaStore(TableStorage storage) : IQuotaStore
             try
             {
                 var held = ReadAmount(lease, "Held");
-                var emptied = new TableEntity(lease.PartitionKey, lease.RowKey);
-                CopyProperties(lease, emptied);
-                WriteAmount(emptied, "Held", QuotaAmount.Zero);
-                var actions = new List<TableTransactionAction>(2) { new(TableTransactionActionType.UpdateReplace, emptied, lease.ETag) };
+                var actions = new List<TableTransactionAction>(2) { new(TableTransactionActionType.UpdateReplace, Emptied(lease), lease.ETag) };
                 var account = await _table.GetEntityIfExistsAsync<TableEntity>(lease.PartitionKey, accountRow, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (account.HasValue && account.Value is { } entity)
                 {

@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;
 using Tollgate.Tests.Harness;
@@ -14,14 +15,14 @@ public sealed class RateLimitTests
     private const string LimitedKey = "tg-test-ratelimited-0001";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static Task<GatewayHost> StartAsync(long rpm, long tpm) => GatewayHost.StartAsync(s =>
+    private static Task<GatewayHost> StartAsync(long rpm, long tpm, TimeProvider? clock = null) => GatewayHost.StartAsync(s =>
     {
         s["Tollgate:Keys:3:Id"] = "key-rate";
         s["Tollgate:Keys:3:Owner"] = "team-rate";
         s["Tollgate:Keys:3:Key"] = LimitedKey;
         s["Tollgate:Keys:3:RequestsPerMinute"] = rpm.ToString(System.Globalization.CultureInfo.InvariantCulture);
         s["Tollgate:Keys:3:TokensPerMinute"] = tpm.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    });
+    }, services: clock is null ? null : s => s.AddSingleton(clock));
 
     private static async Task<HttpResponseMessage> PostAsync(GatewayHost host, string body)
     {
@@ -62,8 +63,11 @@ public sealed class RateLimitTests
     [Fact]
     public async Task OverTheLimit_Is429WithRetryAfter_NothingForwarded_AndTheSdksOwnRetrySucceeds()
     {
-        await using var host = await StartAsync(rpm: 60, tpm: 1_000_000);
-        // Sixty go through at once; the bucket refills one a second, so on a slow machine a few more may.
+        // Half a second before the end of a minute, on the gateway's clock.
+        var now = DateTimeOffset.UtcNow;
+        var clock = new ManualTimeProvider(new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 59, 500, TimeSpan.Zero));
+        await using var host = await StartAsync(rpm: 60, tpm: 1_000_000, clock);
+        // Sixty go through; the sixty-first waits for the next minute.
         HttpResponseMessage limited;
         var served = 0;
         while (true)
@@ -78,21 +82,46 @@ public sealed class RateLimitTests
             served++;
         }
         using var _ = limited;
-        Assert.InRange(served, 60, 200);
+        Assert.Equal(60, served);
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         JsonAssert.AssertError(await limited.Content.ReadAsStringAsync(Ct), "rate_limit_exceeded");
         Assert.Equal("1", limited.Headers.GetValues("Retry-After").Single());
-        Assert.InRange(long.Parse(limited.Headers.GetValues("retry-after-ms").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 1000);
+        Assert.Equal("500", limited.Headers.GetValues("retry-after-ms").Single());
         Assert.Equal("0", limited.Headers.GetValues("x-ratelimit-remaining-requests").Single());
+        Assert.Equal("500ms", limited.Headers.GetValues("x-ratelimit-reset-requests").Single());
         Assert.Null(await host.UpstreamRequestAsync(limited.Headers.GetValues("x-request-id").Single()));
 
-        // The official client, with its default kind of retry policy, waits as told and gets through.
-        var client = new ChatClient("gpt-test", new ApiKeyCredential(LimitedKey), new OpenAIClientOptions
+        // The official client, with its default kind of retry policy, waits as told and gets through: the gateway's clock
+        // moves to the next minute when the client's first try has been refused.
+        var tries = new List<int>();
+        var options = new OpenAIClientOptions { Endpoint = new Uri(host.BaseUri, "v1"), RetryPolicy = new ClientRetryPolicy(maxRetries: 3) };
+        options.AddPolicy(new AfterEachTry(status =>
         {
-            Endpoint = new Uri(host.BaseUri, "v1"),
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 3),
-        });
+            tries.Add(status);
+            if (status == 429)
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+        }), PipelinePosition.PerTry);
+        var client = new ChatClient("gpt-test", new ApiKeyCredential(LimitedKey), options);
         var completion = await client.CompleteChatAsync([new UserChatMessage("hello again")], cancellationToken: Ct);
         Assert.Equal(ChatFinishReason.Stop, completion.Value.FinishReason);
+        Assert.Equal([429, 200], tries);
+    }
+
+    /// <summary>A pipeline policy that reports each try's status once its response is in.</summary>
+    private sealed class AfterEachTry(Action<int> seen) : PipelinePolicy
+    {
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            ProcessNext(message, pipeline, currentIndex);
+            seen(message.Response!.Status);
+        }
+
+        public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            await ProcessNextAsync(message, pipeline, currentIndex);
+            seen(message.Response!.Status);
+        }
     }
 }

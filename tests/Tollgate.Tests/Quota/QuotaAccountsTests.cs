@@ -47,17 +47,22 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         return (hold, refusal);
     }
 
-    /// <summary>Counts exchanges, so tests can tell in-memory reservations from storage round trips.</summary>
-    private sealed class CountingStore(IQuotaStore inner) : IQuotaStore
+    /// <summary>Counts exchanges, so tests can tell in-memory reservations from storage round trips; <see cref="Down"/> makes them fail.</summary>
+    internal sealed class CountingStore(IQuotaStore inner) : IQuotaStore
     {
         public int Exchanges;
 
-        public Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+        public bool Down { get; set; }
+
+        public Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset now, DateTimeOffset leaseExpires,
             Func<AccountState, LeaseState, QuotaDecision> decide, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Exchanges);
-            return inner.ExchangeAsync(account, instance, leaseExpires, decide, cancellationToken);
+            return Down ? Task.FromException<QuotaDecision>(new Azure.RequestFailedException(503, "server busy"))
+                : inner.ExchangeAsync(account, instance, now, leaseExpires, decide, cancellationToken);
         }
+
+        public Task<int> RemoveEndedMinutesAsync(DateTimeOffset before, CancellationToken cancellationToken) => inner.RemoveEndedMinutesAsync(before, cancellationToken);
 
         public Task<AccountState?> ReadAsync(QuotaAccountId account, CancellationToken cancellationToken) => inner.ReadAsync(account, cancellationToken);
 
@@ -211,6 +216,29 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         Assert.Equal(new AccountState(new QuotaAmount(0.75m, 8), QuotaAmount.Zero, false), await reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct));
     }
 
+    [Fact]
+    public async Task AnAccountForgottenWhileIdle_AndUsedAgainInItsWindow_CountsEverySpendOnce()
+    {
+        var clock = new ManualTimeProvider(T0);
+        var store = new MemoryQuotaStore();
+        var (quotas, flusher, reader, _) = Create(store, clock);
+        var key = Key(new Budget { Amount = 100m });
+        for (var round = 1; round <= 3; round++)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var (hold, refusal) = await ReserveAsync(quotas, key, 0.01m);
+                Assert.Null(refusal);
+                quotas.Settle(hold, new QuotaAmount(0.002m, 3));
+            }
+            // Reported, then idle long enough for the allowance to go back and the account to be forgotten.
+            await flusher.FlushAsync(final: false, Ct);
+            clock.Advance(new QuotaOptions().IdleRelease);
+            await flusher.FlushAsync(final: false, Ct);
+            Assert.Equal(new QuotaAmount(0.01m * round, 15 * round), (await reader.ReadAsync(BudgetScope.Key, "k1", key.Budget!, Ct))!.Spent);
+        }
+    }
+
     /// <summary>A store whose exchanges can be held up, or fail after (or instead of) doing their work.</summary>
     private sealed class FaultyStore(IQuotaStore inner) : IQuotaStore
     {
@@ -218,7 +246,9 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
         public bool FailBefore { get; set; }
         public bool FailAfter { get; set; }
 
-        public async Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset leaseExpires,
+        public Task<int> RemoveEndedMinutesAsync(DateTimeOffset before, CancellationToken cancellationToken) => inner.RemoveEndedMinutesAsync(before, cancellationToken);
+
+        public async Task<QuotaDecision> ExchangeAsync(QuotaAccountId account, string instance, DateTimeOffset now, DateTimeOffset leaseExpires,
             Func<AccountState, LeaseState, QuotaDecision> decide, CancellationToken cancellationToken)
         {
             if (Gate is { } gate && account.Scope == BudgetScope.Owner)
@@ -229,7 +259,7 @@ public sealed class QuotaAccountsTests(AzuriteFixture azurite)
             {
                 throw new Azure.RequestFailedException(503, "server busy");
             }
-            var decision = await inner.ExchangeAsync(account, instance, leaseExpires, decide, cancellationToken);
+            var decision = await inner.ExchangeAsync(account, instance, now, leaseExpires, decide, cancellationToken);
             if (FailAfter)
             {
                 // The write landed; its answer is lost.
