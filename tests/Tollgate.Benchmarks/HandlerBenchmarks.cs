@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tollgate.Hosting;
 using Tollgate.Proxy;
+using Tollgate.Quota;
 using Tollgate.Upstreams;
 using Tollgate.Usage;
 
@@ -23,6 +24,7 @@ public class HandlerBenchmarks
     private const string BudgetedKey = "tg-bench-budgeted-0000000-loadtestkeyloadtestkeyloadtestkey";
     private ServiceProvider _services = null!;
     private ChatCompletionsHandler _handler = null!;
+    private QuotaFlusher _flusher = null!;
     private byte[] _plainBody = [];
     private byte[] _streamBody = [];
     private byte[] _adaptedBody = [];
@@ -70,6 +72,10 @@ public class HandlerBenchmarks
         services.AddTollgate(configuration);
         _services = services.BuildServiceProvider();
         _handler = _services.GetRequiredService<ChatCompletionsHandler>();
+        // As in a host: the flusher reports and renews the leases of budgets and rate-limit minutes, so allowances stay
+        // usable in memory (a lease not renewed sends every request to the quota store).
+        _flusher = _services.GetRequiredService<QuotaFlusher>();
+        _flusher.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         _plainBody = Encoding.UTF8.GetBytes("""{"model":"bench","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say something useful about gateways."}]}""");
         _adaptedBody = Encoding.UTF8.GetBytes("""{"model":"bench-adapted","max_tokens":256,"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say something useful about gateways."}],"top_k":40}""");
         _adaptableBody = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(_adaptedBody).Replace("bench-adapted", "bench", StringComparison.Ordinal));
@@ -77,7 +83,11 @@ public class HandlerBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _services.Dispose();
+    public void Cleanup()
+    {
+        _flusher.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _services.Dispose();
+    }
 
     [Benchmark(Baseline = true, Description = "context only")]
     public HttpContext ContextOnly() => NewContext(_plainBody);

@@ -189,17 +189,10 @@ public sealed class ChatCompletionsHandler(
         // Client-controlled counts saturate: an extreme request asks for more than any limit holds, never a wrapped negative amount.
         var maxOutput = chat.MaxOutputTokens ?? Saturating.Multiply(MaxOutputCap(chat.Model), chat.Choices);
         var estimate = Saturating.Add(body.WrittenCount / 4, maxOutput);
-        var limits = await limiter.AcquireAsync(exchange.Key, estimate, aborted).ConfigureAwait(false);
-        exchange.RateLimitsTaken = true;
-        if (limits.State.HasLimits)
-        {
-            RateLimitHeaders.Write(exchange.Context.Response.Headers, limits.State);
-        }
-        if (limits.Error is { } limited)
+        if (await TakeRateLimitsAsync(exchange, estimate, aborted).ConfigureAwait(false) is { } limited)
         {
             return limited;
         }
-        exchange.RateLimit = limits.Reservation;
 
         if (await ReserveBudgetsAsync(exchange, body, maxOutput, aborted).ConfigureAwait(false) is { } overBudget)
         {
@@ -209,6 +202,23 @@ public sealed class ChatCompletionsHandler(
         }
         RequestRewriter.Rewrite(body.WrittenSpan, chat, route.Primary.EncodedUpstreamModel, upstreamBody, route.Primary.Upstream.Adaptation);
         return null;
+    }
+
+    /// <summary>
+    /// Rate limits: takes one request and <paramref name="estimate"/> tokens from the key's minute, writes OpenAI's
+    /// rate-limit headers, and keeps the reservation on the exchange. Returns the refusal, or null. (Its own method, so
+    /// the limiter's result is not hoisted into the caller's state machine.)
+    /// </summary>
+    private async ValueTask<ApiError?> TakeRateLimitsAsync(ProxyExchange exchange, long estimate, CancellationToken aborted)
+    {
+        var limits = await limiter.AcquireAsync(exchange.Key!, estimate, aborted).ConfigureAwait(false);
+        exchange.RateLimitsTaken = true;
+        if (limits.State.HasLimits)
+        {
+            RateLimitHeaders.Write(exchange.Context.Response.Headers, limits.State);
+        }
+        exchange.RateLimit = limits.Reservation;
+        return limits.Error;
     }
 
     /// <summary>

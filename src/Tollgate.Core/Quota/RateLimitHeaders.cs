@@ -11,17 +11,19 @@ public static class RateLimitHeaders
 {
     public static void Write(IHeaderDictionary headers, RateLimitState state)
     {
+        string? requestsReset = null;
         if (state.RequestLimit is { } requests)
         {
             headers["x-ratelimit-limit-requests"] = state.RequestLimitText ?? requests.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-remaining-requests"] = state.RemainingRequests.ToString(CultureInfo.InvariantCulture);
-            headers["x-ratelimit-reset-requests"] = Duration(state.RequestsReset);
+            headers["x-ratelimit-reset-requests"] = requestsReset = Duration(state.RequestsReset);
         }
         if (state.TokenLimit is { } tokens)
         {
             headers["x-ratelimit-limit-tokens"] = state.TokenLimitText ?? tokens.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-remaining-tokens"] = state.RemainingTokens.ToString(CultureInfo.InvariantCulture);
-            headers["x-ratelimit-reset-tokens"] = Duration(state.TokensReset);
+            // Both limits count per minute, so their resets are usually the same text: made once.
+            headers["x-ratelimit-reset-tokens"] = requestsReset is not null && state.TokensReset == state.RequestsReset ? requestsReset : Duration(state.TokensReset);
         }
     }
 
@@ -33,18 +35,48 @@ public static class RateLimitHeaders
         {
             return "0s";
         }
+        // Written into one buffer and made a string once: this is on every response of a key with limits.
+        Span<char> text = stackalloc char[48];
+        var length = 0;
         if (milliseconds < 1000)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"{milliseconds}ms");
+            milliseconds.TryFormat(text, out length, provider: CultureInfo.InvariantCulture);
+            text[length++] = 'm';
+            text[length++] = 's';
+            return new string(text[..length]);
         }
         var (hours, rest) = Math.DivRem(milliseconds, 3_600_000);
         var (minutes, inMinute) = Math.DivRem(rest, 60_000);
         var (seconds, fraction) = Math.DivRem(inMinute, 1000);
-        // Seconds with up to three decimals and no trailing zeros: 1.5s, 59.912s, 2s.
-        var decimals = fraction == 0 ? "" : fraction % 100 == 0 ? "." + (fraction / 100).ToString(CultureInfo.InvariantCulture)
-            : fraction % 10 == 0 ? "." + (fraction / 10).ToString("00", CultureInfo.InvariantCulture) : "." + fraction.ToString("000", CultureInfo.InvariantCulture);
-        return hours > 0 ? string.Create(CultureInfo.InvariantCulture, $"{hours}h{minutes}m{seconds}{decimals}s")
-            : minutes > 0 ? string.Create(CultureInfo.InvariantCulture, $"{minutes}m{seconds}{decimals}s")
-            : string.Create(CultureInfo.InvariantCulture, $"{seconds}{decimals}s");
+        if (hours > 0)
+        {
+            length += Append(text[length..], hours, 'h');
+        }
+        if (hours > 0 || minutes > 0)
+        {
+            length += Append(text[length..], minutes, 'm');
+        }
+        seconds.TryFormat(text[length..], out var written, provider: CultureInfo.InvariantCulture);
+        length += written;
+        if (fraction > 0)
+        {
+            // Seconds with up to three decimals and no trailing zeros: 1.5s, 59.912s, 2s.
+            text[length++] = '.';
+            fraction.TryFormat(text[length..], out written, "000", CultureInfo.InvariantCulture);
+            length += written;
+            while (text[length - 1] == '0')
+            {
+                length--;
+            }
+        }
+        text[length++] = 's';
+        return new string(text[..length]);
+    }
+
+    private static int Append(Span<char> text, long value, char unit)
+    {
+        value.TryFormat(text, out var written, provider: CultureInfo.InvariantCulture);
+        text[written] = unit;
+        return written + 1;
     }
 }
