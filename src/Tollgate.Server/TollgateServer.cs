@@ -1,3 +1,4 @@
+using OpenTelemetry;
 using Tollgate.Diagnostics;
 using Tollgate.Hosting;
 
@@ -10,6 +11,9 @@ namespace Tollgate.Server;
 public static class TollgateServer
 {
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>The standard variable that turns on export over OTLP.</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>
     /// Unless the environment already decides it, has socket completions run on the socket event threads and
@@ -44,6 +48,12 @@ public static class TollgateServer
         builder.Services.AddSingleton<ILoggerProvider>(_ => new BatchingConsoleLoggerProvider(Console.OpenStandardOutput()));
         configure?.Invoke(builder);
         builder.Services.AddTollgate(builder.Configuration);
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]))
+        {
+            // OpenTelemetry only when an OTLP endpoint is set (the standard OTEL_EXPORTER_OTLP_* variables, or the same
+            // names in configuration): traces, metrics and logs to it. Without one nothing is collected.
+            builder.Services.AddOpenTelemetry().AddTollgateInstrumentation().UseOtlpExporter();
+        }
         // Kestrel's 30 MB default would refuse (and reset) a refused body Tollgate drains to answer it cleanly.
         builder.Services.AddTollgateKestrelLimits();
         // The Functions app rolls usage up from its timer trigger; here a hosted service does (with storage only).

@@ -18,6 +18,9 @@ public sealed class TollgateMetrics
     private readonly Counter<long> _unpriced;
     private readonly Counter<long> _budgetExceeded;
     private readonly Counter<long> _upstreamAttempts;
+    private readonly Histogram<long> _genAiTokens;
+    private readonly Histogram<double> _genAiDuration;
+    private readonly Histogram<double> _genAiTimeToFirstToken;
     private readonly Meter _meter;
 
     public TollgateMetrics(IMeterFactory meterFactory)
@@ -30,6 +33,13 @@ public sealed class TollgateMetrics
         _cost = meter.CreateCounter<double>("tollgate.cost", "{currency}", "What requests cost at their prices, by model and owner (Billing:Currency).");
         _unpriced = meter.CreateCounter<long>("tollgate.unpriced_requests", description: "Requests served for a model without a price (Billing:AllowUnpriced), by model.");
         _upstreamAttempts = meter.CreateCounter<long>("tollgate.upstream.attempts", description: "Attempts at upstream deployments, by deployment and result (ok, rate_limited, unavailable, timeout, unreachable, out_of_balance, client_error, redirect).");
+        // OpenTelemetry's GenAI client metrics, beside Tollgate's own names (GenAiConventions: names, units and buckets).
+        _genAiTokens = meter.CreateHistogram("gen_ai.client.token.usage", "{token}", "Tokens used by chat requests, by type (input, output).",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = GenAiConventions.TokenUsageBuckets.Select(b => (long)b).ToArray() });
+        _genAiDuration = meter.CreateHistogram("gen_ai.client.operation.duration", "s", "Duration of chat requests, to the last byte.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = GenAiConventions.DurationBuckets });
+        _genAiTimeToFirstToken = meter.CreateHistogram("gen_ai.server.time_to_first_token", "s", "Time to the first streamed token of chat requests.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = GenAiConventions.TimeToFirstTokenBuckets });
         _budgetExceeded = meter.CreateCounter<long>("tollgate.budget.exceeded", description: "Requests over a budget: refused (hard) or served with a warning (soft), by scope and mode.");
     }
 
@@ -81,6 +91,43 @@ public sealed class TollgateMetrics
         if (unpriced)
         {
             _unpriced.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model));
+        }
+    }
+
+    /// <summary>
+    /// One chat request that reached routing, in the GenAI conventions' terms: its duration, time to first token
+    /// (streams), and tokens by type. <paramref name="errorType"/> is null when it completed.
+    /// </summary>
+    public void GenAiOperation(string provider, string requestModel, string responseModel, string? errorType, double durationSeconds,
+        double? timeToFirstTokenSeconds, long inputTokens, long outputTokens)
+    {
+        var tags = new TagList
+        {
+            { GenAiConventions.OperationName, GenAiConventions.Chat },
+            { GenAiConventions.ProviderName, provider },
+            { GenAiConventions.RequestModel, requestModel },
+            { GenAiConventions.ResponseModel, responseModel },
+        };
+        if (errorType is not null)
+        {
+            tags.Add(GenAiConventions.ErrorType, errorType);
+        }
+        _genAiDuration.Record(durationSeconds, tags);
+        if (timeToFirstTokenSeconds is { } ttft)
+        {
+            _genAiTimeToFirstToken.Record(ttft, tags);
+        }
+        if (inputTokens > 0)
+        {
+            var input = tags;
+            input.Add(GenAiConventions.TokenType, "input");
+            _genAiTokens.Record(inputTokens, input);
+        }
+        if (outputTokens > 0)
+        {
+            var output = tags;
+            output.Add(GenAiConventions.TokenType, "output");
+            _genAiTokens.Record(outputTokens, output);
         }
     }
 }

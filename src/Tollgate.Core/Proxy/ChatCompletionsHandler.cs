@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -44,9 +45,11 @@ public sealed class ChatCompletionsHandler(
         // The id the host put on the response (x-request-id), so the header and the usage record agree.
         var record = new UsageRecord { RequestId = RequestIdHeader.Ensure(context.Response), StartedAt = time.GetUtcNow() };
         var started = time.GetTimestamp();
-        // A span per request for OpenTelemetry listeners; null (and free) when nobody listens.
-        using var activity = TollgateMetrics.ActivitySource.StartActivity("tollgate.chat_completions", System.Diagnostics.ActivityKind.Server);
-        activity?.SetTag("tollgate.request_id", record.RequestId);
+        // A span per request for OpenTelemetry listeners (null, and free, when nobody listens): a child of the host's
+        // server span when ASP.NET Core's instrumentation made one, else the server span itself.
+        using var activity = TollgateMetrics.ActivitySource.StartActivity(RequestMetrics.SpanName,
+            Activity.Current is { Kind: ActivityKind.Server } ? ActivityKind.Internal : ActivityKind.Server);
+        ProxyExchange? exchange = null;
         var aborted = context.RequestAborted;
 
         var auth = await authenticator.AuthenticateAsync(context.Request, aborted).ConfigureAwait(false);
@@ -63,7 +66,7 @@ public sealed class ChatCompletionsHandler(
             await ApiErrorWriter.WriteAsync(context.Response, ApiErrors.MeteringBacklogged).ConfigureAwait(false);
             return;
         }
-        var exchange = new ProxyExchange(context, record, started) { Key = auth.Key };
+        exchange = new ProxyExchange(context, record, started) { Key = auth.Key };
         record.KeyId = auth.Key.Id;
         record.Owner = auth.Key.Owner;
 
@@ -121,11 +124,10 @@ public sealed class ChatCompletionsHandler(
             upstreamBody.Dispose();
             exchange.Tap.Dispose();
             exchange.Deadline.Dispose();
-            activity?.SetTag("tollgate.key_id", record.KeyId);
-            activity?.SetTag("gen_ai.request.model", record.RequestedModel);
-            activity?.SetTag("http.response.status_code", record.Status);
-            activity?.SetTag("gen_ai.usage.input_tokens", record.PromptTokens);
-            activity?.SetTag("gen_ai.usage.output_tokens", record.CompletionTokens);
+            if (activity is not null)
+            {
+                RequestMetrics.Describe(activity, record, exchange);
+            }
             if (drainBody)
             {
                 // Answered and recorded: the rest of the refused body is read and dropped so the client can read the 413.
@@ -294,7 +296,7 @@ public sealed class ChatCompletionsHandler(
         }
 
         usage.Record(record);
-        metrics.RequestCompleted(record);
+        metrics.RequestCompleted(record, exchange);
         Log.RequestCompleted(logger, record.RequestId, record.KeyId, record.RequestedModel, record.Upstream, record.Status, record.Outcome,
             record.Stream, record.PromptTokens, record.CompletionTokens, record.Source,
             record.TimeToFirstTokenMs is { } ttft ? Math.Round(ttft, 2) : null, Math.Round(record.DurationMs, 2));

@@ -17,6 +17,7 @@ public sealed class Upstream
             : BaseUri;
         Credential = credential ?? new StaticKeyCredential(options.AuthStyle, options.Secret);
         Secret = options.Secret;
+        ProviderName = Diagnostics.GenAiConventions.ProviderOf(BaseUri, Azure is not null);
         Adaptation = options.Adapt.IsEmpty ? RequestAdaptation.None : RequestAdaptation.Create(options.Adapt, $"Tollgate:Upstreams:{name}:Adapt");
     }
 
@@ -25,6 +26,9 @@ public sealed class Upstream
         Azure is { ApiStyle: AzureOpenAiApiStyle.Deployment } azure
             ? AzureOpenAi.ChatCompletionsUri(BaseUri, azure.ApiStyle, azure.DeploymentFor(upstreamModel), azure.ApiVersion)
             : ChatCompletionsUri;
+
+    /// <summary>The provider as OpenTelemetry's GenAI conventions name it (<c>gen_ai.provider.name</c>), from the base URL.</summary>
+    public string ProviderName { get; }
 
     /// <summary>How requests to this upstream sign in: a fixed key header, or a Microsoft Entra ID token kept fresh.</summary>
     public UpstreamCredential Credential { get; }

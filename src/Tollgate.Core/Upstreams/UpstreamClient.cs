@@ -5,7 +5,7 @@ namespace Tollgate.Upstreams;
 /// <summary>
 /// The one connection pool to upstreams: <see cref="SocketsHttpHandler"/> used through
 /// <see cref="HttpMessageInvoker"/> (no response buffering), with redirects, cookies, proxies and
-/// decompression off and a connect timeout.
+/// decompression off and a connect timeout; W3C trace context is forwarded when a span is current.
 /// </summary>
 public sealed class UpstreamClient : IDisposable
 {
@@ -26,7 +26,8 @@ public sealed class UpstreamClient : IDisposable
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         MaxConnectionsPerServer = int.MaxValue,
         EnableMultipleHttp2Connections = true,
-        ActivityHeadersPropagator = null,
+        // The default propagator: when a span is current (OpenTelemetry listening, or a client that sent a traceparent)
+        // the upstream request carries W3C trace context, and the HttpClient instrumentation makes it a client span.
     });
 
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>

@@ -265,7 +265,8 @@ public sealed class RawHttpTests(GatewayFixture fixture) : IClassFixture<Gateway
             await Task.Delay(20, Ct);
         }
         Assert.NotNull(activity);
-        Assert.Equal("tollgate.chat_completions", activity.OperationName);
+        Assert.Equal("chat", activity.OperationName);
+        Assert.Equal("chat gpt-test", activity.DisplayName);
         Assert.Equal("gpt-test", activity.GetTagItem("gen_ai.request.model"));
         Assert.Equal(200, activity.GetTagItem("http.response.status_code"));
         Assert.Equal(5L, activity.GetTagItem("gen_ai.usage.output_tokens"));

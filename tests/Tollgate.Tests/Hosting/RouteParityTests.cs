@@ -159,9 +159,8 @@ public sealed class RouteParityTests
         using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")));
         Assert.Equal("2.0", host.RootElement.GetProperty("version").GetString());
         Assert.Equal("", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
-        var excluded = host.RootElement.GetProperty("logging").GetProperty("applicationInsights").GetProperty("samplingSettings").GetProperty("excludedTypes").GetString()!.Split(';');
-        Assert.Contains("Request", excluded);
-        Assert.Contains("Exception", excluded);
+        // Telemetry goes through OpenTelemetry (FunctionsTelemetry), which samples nothing by default.
+        Assert.Equal("OpenTelemetry", host.RootElement.GetProperty("telemetryMode").GetString());
         Assert.True(TimeSpan.TryParse(host.RootElement.GetProperty("functionTimeout").GetString(), System.Globalization.CultureInfo.InvariantCulture, out var timeout));
         // Above anything Tollgate's own limits let a request take to answer: a timed-out invocation restarts the worker.
         Assert.True(timeout > new Tollgate.Proxy.ProxyOptions().UpstreamResponseTimeout + new Tollgate.Proxy.ProxyOptions().RequestBodyTimeout, $"functionTimeout {timeout}");
