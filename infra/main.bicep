@@ -200,6 +200,9 @@ param storageSku string = 'Standard_LRS'
 @maxValue(730)
 param logRetentionInDays int = 30
 
+@description('Resource id of an action group the alert rules notify (e-mail, SMS, webhook...); empty: the rules fire in Azure Monitor without notifying anyone.')
+param alertActionGroupId string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = {
   'azd-env-name': environmentName
@@ -229,6 +232,17 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: 'appi-${resourceToken}'
     retentionInDays: logRetentionInDays
     appPrincipalId: identity.properties.principalId
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'tollgate-alerts'
+  params: {
+    location: location
+    tags: tags
+    workspaceId: monitoring.outputs.workspaceId
+    actionGroupId: alertActionGroupId
+    namePrefix: 'tollgate-${resourceToken}'
   }
 }
 

@@ -59,3 +59,6 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 
 @description('Name of the Application Insights component.')
 output appInsightsName string = appInsights.name
+
+@description('Resource id of the Log Analytics workspace.')
+output workspaceId string = workspace.id

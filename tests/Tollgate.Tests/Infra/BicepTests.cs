@@ -602,6 +602,51 @@ public sealed partial class BicepTests(CompiledInfra infra) : IClassFixture<Comp
         Assert.Equal(workspace.Id, component.Properties["WorkspaceResourceId"]);
     }
 
+    [Fact]
+    public void Alert_rules_query_the_workspace_for_every_signal_and_notify_the_action_group()
+    {
+        const string actionGroup = "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-ops/providers/Microsoft.Insights/actionGroups/oncall";
+        var parameters = Full("FlexConsumption");
+        parameters["alertActionGroupId"] = actionGroup;
+        var deployment = infra.Evaluate(parameters);
+        var workspace = Single(deployment, "Microsoft.OperationalInsights/workspaces");
+        var rules = deployment.AllResources().Where(r => r.Type == "Microsoft.Insights/scheduledQueryRules").ToList();
+        string[] expected = ["budgets-refusing", "gateway-fault", "metering-refusals", "slow-first-token", "storage-failing", "unpriced-served", "upstream-failure-rate"];
+        Assert.Equal(expected.Length, rules.Count);
+        // Named tollgate-{resource token}-{signal}.
+        var byName = expected.ToDictionary(n => n, n => Assert.Single(rules, r => r.ShortName.StartsWith("tollgate-", StringComparison.Ordinal) && r.ShortName.EndsWith("-" + n, StringComparison.Ordinal)));
+        foreach (var rule in rules)
+        {
+            Assert.Equal("LogAlert", ArmValue.Text(rule.Body["kind"]));
+            Assert.Equal([workspace.Id], ((List<object?>)rule.Properties["scopes"]!).Select(ArmValue.Text));
+            Expect(true, rule.Properties["enabled"]);
+            var actions = ArmValue.Object(rule.Properties["actions"], "actions");
+            Assert.Equal([actionGroup], ((List<object?>)actions["actionGroups"]!).Select(ArmValue.Text));
+        }
+        string Query(string name)
+        {
+            var criteria = ArmValue.Object(byName[name].Properties["criteria"], "criteria");
+            return ArmValue.Text(ArmValue.Object(((List<object?>)criteria["allOf"]!)[0], "allOf").GetValueOrDefault("query"));
+        }
+        // The failure rate counts Tollgate's outcomes, so client cancellations (ClientAborted) never count as failures.
+        Assert.Contains("\"tollgate.requests\"", Query("upstream-failure-rate"), StringComparison.Ordinal);
+        Assert.Contains("\"ClientAborted\"", Query("upstream-failure-rate"), StringComparison.Ordinal);
+        Assert.DoesNotContain("AppRequests", string.Concat(byName.Keys.Select(Query)), StringComparison.Ordinal);
+        foreach (var eventId in new[] { "3000", "3002", "3003", "3004", "4101", "4102", "5001" })
+        {
+            Assert.Contains(eventId, Query("storage-failing"), StringComparison.Ordinal);
+        }
+        Assert.Contains("1900", Query("gateway-fault"), StringComparison.Ordinal);
+        Assert.Contains("1002", Query("metering-refusals"), StringComparison.Ordinal);
+        Assert.Contains("gen_ai.server.time_to_first_token", Query("slow-first-token"), StringComparison.Ordinal);
+
+        // Without an action group the rules are still there, notifying nobody.
+        var minimal = infra.Evaluate(Parameters("minimal"));
+        var quiet = minimal.AllResources().Where(r => r.Type == "Microsoft.Insights/scheduledQueryRules").ToList();
+        Assert.Equal(rules.Count, quiet.Count);
+        Assert.All(quiet, r => Assert.Empty((List<object?>)ArmValue.Object(r.Properties["actions"], "actions")["actionGroups"]!));
+    }
+
     [Theory]
     [MemberData(nameof(ParameterSets))]
     public void Role_assignments_are_deterministic_and_least_privilege(string set)
@@ -691,7 +736,7 @@ public sealed partial class BicepTests(CompiledInfra infra) : IClassFixture<Comp
     {
         var deployment = infra.Evaluate(Parameters(set));
         var located = deployment.AllResources().Where(r => r.Body.ContainsKey("location")).ToList();
-        Assert.Equal(7, located.Count);
+        Assert.Equal(14, located.Count); // 7 resources and 7 alert rules
         foreach (var resource in located)
         {
             Assert.True(
@@ -731,6 +776,7 @@ public sealed partial class BicepTests(CompiledInfra infra) : IClassFixture<Comp
                 ["location"] = "${AZURE_LOCATION}",
                 ["principalId"] = "${AZURE_PRINCIPAL_ID}",
                 ["adminKeyHash"] = "${TOLLGATE_ADMIN_KEY_HASH}",
+                ["alertActionGroupId"] = "${TOLLGATE_ALERT_ACTION_GROUP_ID}",
             }.OrderBy(kv => kv.Key),
             set.OrderBy(kv => kv.Key));
         // Whatever has no default must come from the file, or azd would prompt for it.
