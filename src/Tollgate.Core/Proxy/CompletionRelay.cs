@@ -13,8 +13,15 @@ namespace Tollgate.Proxy;
 /// whole, within <c>MaxUpstreamResponseBytes</c> and the response deadline, unwrapped from its envelope, read for
 /// usage and sent with its length; an error status becomes Tollgate's own error through <see cref="UpstreamErrorMapper"/>.
 /// </summary>
-public sealed class CompletionRelay(ProxyOptions options, TimeProvider time, ILogger logger)
+/// <param name="currency">The billing currency (<c>Tollgate:Billing:Currency</c>), named beside the cost header.</param>
+public sealed class CompletionRelay(ProxyOptions options, TimeProvider time, ILogger logger, string currency = "USD")
 {
+    /// <summary>What the answer cost at the price in force, in <see cref="CostCurrencyHeader"/>; on non-streaming answers whose upstream reported usage.</summary>
+    public const string CostHeader = "x-tollgate-cost";
+
+    /// <summary>The currency of <see cref="CostHeader"/>.</summary>
+    public const string CostCurrencyHeader = "x-tollgate-cost-currency";
+
     private const int MaxErrorBodyBytes = 64 * 1024;
 
     /// <summary>A 2xx answer: unwrap the envelope, read usage, relay the body.</summary>
@@ -97,6 +104,15 @@ public sealed class CompletionRelay(ProxyOptions options, TimeProvider time, ILo
         exchange.Record.Status = 200;
         exchange.Record.Outcome = RequestOutcome.Completed;
         exchange.FirstEventTimestamp = time.GetTimestamp();
+        if (exchange.Tap.UsageReported && exchange.Price is { } price)
+        {
+            // The same figures and price the usage record settles to (UsageSettlement, source Reported), so the header and
+            // the statement agree to the last decimal.
+            var tap = exchange.Tap;
+            var cost = price.CostOf(tap.PromptTokens, tap.CachedTokens, tap.CompletionTokens, tap.ReasoningTokens, reachedModel: true);
+            httpResponse.Headers[CostHeader] = cost.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            httpResponse.Headers[CostCurrencyHeader] = currency;
+        }
         await httpResponse.Body.WriteAsync(payload, aborted).ConfigureAwait(false);
     }
 

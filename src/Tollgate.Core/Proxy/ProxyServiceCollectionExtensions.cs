@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tollgate.Pricing;
 using Tollgate.Configuration;
 
 namespace Tollgate.Proxy;
@@ -16,7 +17,7 @@ internal static class ProxyServiceCollectionExtensions
         services.TryAddSingleton(sp => new StreamRelay(sp.GetRequiredService<IOptions<ProxyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<StreamRelay>()));
         services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<ProxyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>()));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>(), sp.GetRequiredService<IOptions<PricingOptions>>().Value.Currency));
         services.TryAddSingleton<UpstreamForwarder>();
         services.TryAddSingleton<UsageSettlement>();
         services.TryAddSingleton<ChatCompletionsHandler>();
