@@ -27,6 +27,7 @@ public static class TollgateRoutes
         .. OpenAi("/v1"),
         .. OpenAi("/api/v1"),
         new("GET", "/healthz", _ => HealthHandler.HandleAsync),
+        new("GET", OpenApiHandler.Route, _ => OpenApiHandler.HandleAsync),
 
         Map<KeyAdminHandlers>("POST", "/manage/keys", h => h.CreateKeyAsync),
         Map<KeyAdminHandlers>("GET", "/manage/keys", h => h.ListKeysAsync),
