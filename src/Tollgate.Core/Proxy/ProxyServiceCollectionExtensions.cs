@@ -15,7 +15,7 @@ internal static class ProxyServiceCollectionExtensions
     {
         services.AddValidatedOptions<ProxyOptions, ProxyOptionsValidator>(configuration.GetSection(ProxyOptions.Section));
         services.TryAddSingleton(sp => new StreamRelay(sp.GetRequiredService<IOptions<ProxyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<StreamRelay>()));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<StreamRelay>(), sp.GetRequiredService<IOptions<PricingOptions>>().Value.Currency));
         services.TryAddSingleton(sp => new CompletionRelay(sp.GetRequiredService<IOptions<ProxyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CompletionRelay>(), sp.GetRequiredService<IOptions<PricingOptions>>().Value.Currency));
         services.TryAddSingleton<UpstreamForwarder>();

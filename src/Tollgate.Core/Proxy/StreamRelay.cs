@@ -18,8 +18,17 @@ namespace Tollgate.Proxy;
 /// waiting for the upstream's own end. Nothing is sent until the first event (or a heartbeat) so an upstream that
 /// fails at once still gets a clean JSON error.
 /// </summary>
-public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger logger)
+/// <param name="currency">The billing currency (<c>Tollgate:Billing:Currency</c>), named beside the cost in the usage chunk.</param>
+public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger logger, string currency = "USD")
 {
+    /// <summary>
+    /// The vendor extension Tollgate adds to the chunk that first reports usage: <c>"x_tollgate":{"cost":…,"currency":…}</c>,
+    /// a top-level field as Groq's <c>x_groq</c> is, which OpenAI's SDKs keep as an unknown field and otherwise ignore.
+    /// </summary>
+    public const string CostField = "x_tollgate";
+
+    private readonly byte[] _costSuffix = System.Text.Encoding.UTF8.GetBytes($",\"currency\":\"{currency}\"}}");
+
     private const int InitialBufferSize = 16 * 1024;
     /// <summary>Written and not yet sent past this, events are sent even while the upstream has more at hand.</summary>
     private const int FlushThreshold = 16 * 1024;
@@ -233,6 +242,7 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
             }
             else
             {
+                var hadUsage = exchange.Tap.UsageReported;
                 try
                 {
                     switch (exchange.Tap.InspectChunk(data))
@@ -253,12 +263,45 @@ public sealed class StreamRelay(ProxyOptions options, TimeProvider time, ILogger
                     }
                 }
                 exchange.FirstEventTimestamp ??= time.GetTimestamp();
+                if (!hadUsage && exchange.Tap.UsageReported && exchange.Price is { } price)
+                {
+                    return WriteWithCost(exchange, rawEvent, data, price);
+                }
             }
         }
 
         StartResponse(exchange);
         exchange.Context.Response.BodyWriter.Write(rawEvent);
         return rawEvent.Length;
+    }
+
+    /// <summary>
+    /// The chunk that first reports usage, with <see cref="CostField"/> added before its closing brace: what the request
+    /// cost at the price in force, from the same figures its usage record settles to. A chunk whose data is not one line
+    /// ending in <c>}</c> is relayed as it came.
+    /// </summary>
+    private int WriteWithCost(ProxyExchange exchange, ReadOnlySpan<byte> rawEvent, ReadOnlySpan<byte> data, Pricing.ModelPrice price)
+    {
+        StartResponse(exchange);
+        var writer = exchange.Context.Response.BodyWriter;
+        if (data.IsEmpty || data[^1] != (byte)'}' || !rawEvent.Overlaps(data, out var offset))
+        {
+            writer.Write(rawEvent);
+            return rawEvent.Length;
+        }
+        var tap = exchange.Tap;
+        var cost = price.CostOf(tap.PromptTokens, tap.CachedTokens, tap.CompletionTokens, tap.ReasoningTokens, reachedModel: true);
+        var brace = offset + data.Length - 1;
+        writer.Write(rawEvent[..brace]);
+        var span = writer.GetSpan(64);
+        var length = 0;
+        ",\"x_tollgate\":{\"cost\":"u8.CopyTo(span);
+        length += ",\"x_tollgate\":{\"cost\":"u8.Length;
+        cost.TryFormat(span[length..], out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
+        writer.Advance(length + written);
+        writer.Write(_costSuffix);
+        writer.Write(rawEvent[brace..]);
+        return rawEvent.Length + length + written + _costSuffix.Length;
     }
 
     /// <summary>Before the first event: wait for bytes, sending SSE comments so that front ends keep the connection.</summary>
