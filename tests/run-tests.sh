@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Azure Functions app and runs every test: unit tests, and end-to-end tests against real Kestrel on
 # loopback with the mock upstream, Azurite as the Table service and the official OpenAI .NET and Node SDKs.
-# Installs what it needs (every tests/*/package-lock.json with npm ci: Azurite, the OpenAI Node SDK; NuGet packages).
+# Installs what it needs (every tests/*/package-lock.json with npm ci: Azurite, the OpenAI Node SDK, puppeteer-core;
+# Debian's chromium with apt-get when run as root; NuGet packages; Chart.js for the console through Tollgate.Core's build).
 # Usage: bash tests/run-tests.sh [extra dotnet test arguments, e.g. --filter Name~Stream]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,16 @@ for lockfile in tests/*/package-lock.json; do
   echo "== Installing $(dirname "$lockfile") (npm ci, $lockfile)"
   npm ci --prefix "$(dirname "$lockfile")" --no-audit --no-fund --loglevel=error
 done
+
+# The admin console's browser test drives Debian's chromium (puppeteer-core downloads no browser).
+if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "== Installing chromium (apt-get) for the console's browser test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: run as root once (this script installs it), apt-get install chromium, or set CHROMIUM" >&2
+  fi
+fi
 
 echo "== Building the Azure Functions app (src/Tollgate.Functions; a failed build fails the tests)"
 dotnet build src/Tollgate.Functions/Tollgate.Functions.csproj -c Release -nologo -v quiet

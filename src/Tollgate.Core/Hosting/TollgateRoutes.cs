@@ -28,6 +28,7 @@ public static class TollgateRoutes
         .. OpenAi("/api/v1"),
         new("GET", "/healthz", _ => HealthHandler.HandleAsync),
         new("GET", OpenApiHandler.Route, _ => OpenApiHandler.HandleAsync),
+        new("GET", ConsoleHandler.Route, _ => ConsoleHandler.HandleAsync),
 
         Map<KeyAdminHandlers>("POST", "/manage/keys", h => h.CreateKeyAsync),
         Map<KeyAdminHandlers>("GET", "/manage/keys", h => h.ListKeysAsync),
