@@ -104,6 +104,46 @@ try {
   step("the key's page shows its requests");
   await shot("key");
 
+  // Edit its limits and budget on its page; the budgets view shows the budget's account.
+  await page.$eval("#edit-rpm", (e) => { e.value = ""; });
+  await page.type("#edit-rpm", "500");
+  await page.type("#edit-amount", "25");
+  await page.click("#edit-key button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("status").textContent.endsWith("saved."), { timeout: 20_000 });
+  await page.waitForSelector('main[data-view="key"] #edit-rpm', { timeout: 20_000 });
+  const edited = await page.$eval("#edit-rpm", (e) => e.value);
+  if (edited !== "500") fail(`requests per minute after saving: ${edited}`);
+  await show("#/budgets", "budgets");
+  const budgetRow = await page.evaluate((id) => [...document.querySelectorAll("[data-testid=budgets] tbody tr")]
+    .map((r) => [...r.children].map((c) => c.textContent)).find((cells) => cells[0] === `key ${id}`), keyId);
+  if (!budgetRow || !budgetRow[4].includes("25")) fail(`budgets: ${JSON.stringify(budgetRow)}`);
+  step("edited limits and budget; the budgets view shows it");
+  await shot("budgets");
+
+  // The statement downloads as CSV (fetched with the bearer header, never a key in the URL).
+  await show(`#/keys/${encodeURIComponent(keyId)}`, "key");
+  const csv = await page.evaluate(async (id) => {
+    let captured = null;
+    const original = URL.createObjectURL;
+    URL.createObjectURL = (blob) => { captured = blob; return original(blob); };
+    document.querySelector("[data-testid=download-csv]").click();
+    for (let i = 0; i < 100 && !captured; i++) await new Promise((r) => setTimeout(r, 50));
+    URL.createObjectURL = original;
+    return captured ? await captured.text() : null;
+  }, keyId);
+  if (!csv || !csv.includes("gpt-test")) fail(`statement CSV: ${csv?.slice(0, 200)}`);
+  await page.waitForSelector("[data-testid=statement-lines] tbody tr", { timeout: 20_000 });
+  const statementModels = await page.$$eval("[data-testid=statement-lines] tbody tr td:first-child", (cells) => cells.map((c) => c.textContent));
+  if (!statementModels.includes("gpt-test") || !statementModels.includes("Total")) fail(`statement lines: ${statementModels}`);
+  step("downloaded the statement as CSV");
+
+  for (const [hash, view] of [["#/prices", "prices"], ["#/deployments", "deployments"]]) {
+    await show(hash, view);
+  }
+  const deploymentRows = await page.$$eval("[data-testid=deployments] tbody tr", (rows) => rows.length);
+  if (deploymentRows < 1) fail("no deployments shown");
+  step("prices and deployments");
+
   // Revoke (confirmed in the dialog): the gateway refuses the key.
   await show("#/keys", "keys");
   await page.click(`[data-testid=keys] tbody tr[data-key="${keyId}"] button[data-action=revoke]`);

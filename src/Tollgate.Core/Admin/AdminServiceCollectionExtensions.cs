@@ -32,7 +32,8 @@ internal static class AdminServiceCollectionExtensions
             sp.GetService<TableKeyAdministrator>(), sp.GetService<RollupStore>(), sp.GetRequiredService<ScheduledJob>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<BillingAdminHandlers>>()));
         services.TryAddSingleton(sp => new BudgetAdminHandlers(sp.GetRequiredService<AdminAuthenticator>(), sp.GetRequiredService<OwnerBudgets>(),
-            sp.GetService<OwnerBudgetStore>(), sp.GetRequiredService<ILogger<BudgetAdminHandlers>>()));
+            sp.GetService<OwnerBudgetStore>(), sp.GetRequiredService<ILogger<BudgetAdminHandlers>>(), sp.GetRequiredService<BudgetReader>(),
+            sp.GetService<TableKeyAdministrator>()));
         services.TryAddSingleton<DeploymentAdminHandlers>();
         return services;
     }

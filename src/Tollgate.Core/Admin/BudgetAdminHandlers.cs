@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Tollgate.Errors;
+using Tollgate.Billing;
 using Tollgate.Keys;
 using Tollgate.Quota;
 
@@ -13,14 +14,50 @@ namespace Tollgate.Admin;
 /// but only stored ones can be changed here (a stored budget replaces configuration's for that owner).
 /// </summary>
 /// <param name="stored">The owner budgets table, which setting and removing need; null without storage.</param>
-public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator, OwnerBudgets budgets, OwnerBudgetStore? stored, ILogger<BudgetAdminHandlers> logger)
+/// <param name="reader">Reads budget accounts (spent, held) for the list.</param>
+/// <param name="keys">The keys table, to find key budgets; null without storage.</param>
+public sealed partial class BudgetAdminHandlers(AdminAuthenticator authenticator, OwnerBudgets budgets, OwnerBudgetStore? stored, ILogger<BudgetAdminHandlers> logger,
+    BudgetReader reader, TableKeyAdministrator? keys)
 {
-    /// <summary><c>GET /manage/budgets</c>: every owner budget in force.</summary>
+    /// <summary>At most this many key budgets are described in one list (the keys table is read page by page up to it).</summary>
+    public const int MaxKeyBudgets = 1000;
+
+    /// <summary>
+    /// <c>GET /manage/budgets</c>: every owner budget in force, and the current window of every owner and key budget
+    /// (up to <see cref="MaxKeyBudgets"/> keys) with spent, held and left.
+    /// </summary>
     public Task ListAsync(HttpContext context) => AdminPipeline.RunAsync(context, authenticator, async ct =>
     {
         await budgets.RefreshAsync(ct).ConfigureAwait(false);
-        var data = InForce().Select(b => OwnerBudgetResponse.From(b.Owner, b.Budget, b.Stored)).ToList();
-        await AdminPipeline.WriteAsync(context, 200, new OwnerBudgetListResponse(data), BudgetJsonApiContext.Default.OwnerBudgetListResponse).ConfigureAwait(false);
+        var inForce = InForce().ToList();
+        var data = inForce.Select(b => OwnerBudgetResponse.From(b.Owner, b.Budget, b.Stored)).ToList();
+        var accounts = new List<BudgetAccountResponse>();
+        foreach (var (owner, budget, _) in inForce)
+        {
+            var current = await reader.DescribeAsync(BudgetScope.Owner, owner, budget, ct).ConfigureAwait(false);
+            accounts.Add(new BudgetAccountResponse("owner", owner, owner, KeyUsageHandler.DescribeBudget(BudgetScope.Owner, budget, current)));
+        }
+        if (keys is not null)
+        {
+            string? token = null;
+            var described = 0;
+            do
+            {
+                var (page, next) = await keys.ListAsync(null, 1000, token, ct).ConfigureAwait(false);
+                foreach (var key in page.Where(k => k.Budget is { IsSet: true } && k.State != KeyState.Revoked))
+                {
+                    if (described++ >= MaxKeyBudgets)
+                    {
+                        break;
+                    }
+                    var current = await reader.DescribeAsync(BudgetScope.Key, key.Id, key.Budget!, ct).ConfigureAwait(false);
+                    accounts.Add(new BudgetAccountResponse("key", key.Id, key.Owner, KeyUsageHandler.DescribeBudget(BudgetScope.Key, key.Budget!, current)));
+                }
+                token = described >= MaxKeyBudgets ? null : next;
+            }
+            while (token is not null);
+        }
+        await AdminPipeline.WriteAsync(context, 200, new OwnerBudgetListResponse(data, accounts), BudgetJsonApiContext.Default.OwnerBudgetListResponse).ConfigureAwait(false);
         return null;
     });
 

@@ -7,5 +7,6 @@ namespace Tollgate.Admin;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(OwnerBudgetResponse))]
 [JsonSerializable(typeof(OwnerBudgetListResponse))]
+[JsonSerializable(typeof(BudgetAccountResponse))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class BudgetJsonApiContext : JsonSerializerContext;

@@ -78,6 +78,6 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite)
         Assert.True(result.GetProperty("ok").GetBoolean());
         Assert.Equal(3, result.GetProperty("keyRequests").GetInt32());
         Assert.Equal(401, result.GetProperty("revokedStatus").GetInt32());
-        Assert.Equal(8, result.GetProperty("steps").GetArrayLength());
+        Assert.Equal(11, result.GetProperty("steps").GetArrayLength());
     }
 }

@@ -47,6 +47,13 @@ public sealed class OwnerBudgetAdminTests(AzuriteFixture azurite)
         Assert.Equal(200, status);
         Assert.Equal(["team a", "team-b"], body.GetProperty("data").EnumerateArray().Select(b => b.GetProperty("owner").GetString()));
         AssertBudget(ByOwner(body)["team-b"].GetProperty("budget"), null, 10, "month", "hard");
+        // Each budget's current window: nothing spent or held yet, all of it left.
+        var account = Assert.Single(body.GetProperty("accounts").EnumerateArray(), a => a.GetProperty("subject").GetString() == "team-b");
+        Assert.Equal(("owner", "team-b"), (account.GetProperty("scope").GetString(), account.GetProperty("owner").GetString()));
+        var window = account.GetProperty("budget");
+        Assert.Equal((10L, 0L, 0L, 10L), (window.GetProperty("tokens").GetInt64(), window.GetProperty("spent_tokens").GetInt64(),
+            window.GetProperty("held_tokens").GetInt64(), window.GetProperty("remaining_tokens").GetInt64()));
+        Assert.Equal(JsonValueKind.String, window.GetProperty("resets_at").ValueKind);
 
         // A PUT replaces the whole budget.
         (status, body) = await admin.SendAsync(HttpMethod.Put, Path("team a"), new { amount = 5 });

@@ -144,7 +144,7 @@ async function overview() {
     daily: await rollups("keys", key.id, "day", days[0]),
   })));
   const hourly = hours.map(() => ({ requests: 0, errors: 0 }));
-  const daily = days.map(() => ({ cost: 0, tokens: 0 }));
+  const daily = days.map(() => ({ cost: 0, tokens: 0, requests: 0, errors: 0 }));
   const byOwner = new Map();
   const byModel = new Map();
   let monthCost = 0, monthTokens = 0, todayCost = 0, todayTokens = 0;
@@ -154,6 +154,8 @@ async function overview() {
       const tokens = (t?.prompt_tokens ?? 0) + (t?.completion_tokens ?? 0);
       daily[i].cost += t?.cost ?? 0;
       daily[i].tokens += tokens;
+      daily[i].requests += t?.requests ?? 0;
+      daily[i].errors += t?.errors ?? 0;
     });
     const month = d.reduce((sum, r) => addTotals(sum, r.total), {});
     key.monthCost = month.cost ?? 0;
@@ -189,6 +191,11 @@ async function overview() {
       { label: "Requests", data: hourly.map((h) => h.requests), borderColor: "#2457c5", backgroundColor: "#2457c5" },
       { label: "Errors", data: hourly.map((h) => h.errors), borderColor: "#b3261e", backgroundColor: "#b3261e" },
     ]),
+    el("h2", {}, "Requests and errors by day, this month"),
+    lineChart("chart-daily-requests", dayLabels, [
+      { label: "Requests", data: daily.map((d) => d.requests), backgroundColor: "#2457c5" },
+      { label: "Errors", data: daily.map((d) => d.errors), backgroundColor: "#b3261e" },
+    ], "bar"),
     el("h2", {}, "Spend by day, this month"),
     lineChart("chart-daily", dayLabels, [{ label: `Spend (${currency})`, data: daily.map((d) => d.cost), backgroundColor: "#2457c5" }], "bar", money),
     el("h2", {}, "Top keys by spend this month"),
@@ -301,9 +308,23 @@ async function keyView(id) {
   for (const r of daily) for (const [model, t] of Object.entries(r.models ?? {})) models.set(model, addTotals(models.get(model) ?? {}, t));
   const recent = await api("GET", `/manage/keys/${encodeURIComponent(id)}/usage?page_size=50`);
   const month = new Date().toISOString().slice(0, 7);
+  const statementLines = el("div", { "data-testid": "statement" });
+  const showStatement = async (chosen) => {
+    try {
+      const s = await api("GET", `/manage/keys/${encodeURIComponent(id)}/statement?month=${chosen}`);
+      const line = (l) => [l.model, count(l.requests), count(l.errors), count(l.prompt_tokens), count(l.completion_tokens), money(l.cost)];
+      statementLines.replaceChildren(
+        el("p", { class: "muted" }, `${s.month}, ${s.final ? "final" : "so far"}${s.as_of ? `, as of ${when(s.as_of)}` : ""}; in ${s.currency}.`),
+        table([["Model"], ["Requests", true], ["Errors", true], ["Prompt tokens", true], ["Completion tokens", true], ["Cost", true]],
+          [...s.lines.map(line), line({ ...s.total, model: "Total" })], "statement-lines"));
+    } catch (e) {
+      statementLines.replaceChildren(el("p", { class: "error" }, e.message));
+    }
+  };
+  queueMicrotask(() => showStatement(month));
   const statement = el("div", { class: "card" },
     el("label", { for: "statement-month" }, "Statement for month"),
-    el("input", { id: "statement-month", type: "month", value: month }),
+    el("input", { id: "statement-month", type: "month", value: month, onchange: (e) => showStatement(e.target.value || month) }),
     el("button", { type: "button", class: "secondary", "data-testid": "download-csv", onclick: async () => {
       const chosen = document.getElementById("statement-month").value || month;
       const response = await fetch(`/manage/keys/${encodeURIComponent(id)}/statement?month=${chosen}&format=csv`, { headers: { Authorization: `Bearer ${adminKey}` } });
@@ -311,7 +332,8 @@ async function keyView(id) {
       const link = el("a", { href: URL.createObjectURL(await response.blob()), download: `statement-${id}-${chosen}.csv` });
       document.body.append(link); link.click(); link.remove();
       say("Statement downloaded.");
-    } }, "Download CSV"));
+    } }, "Download CSV"),
+    statementLines);
   return [
     el("h1", {}, `Key ${key.name || key.id}`),
     el("p", { class: "muted" }, `${key.owner} · ${key.state} · created ${when(key.created_at)} · last used ${when(key.last_used_at)}`),
@@ -326,28 +348,94 @@ async function keyView(id) {
     table([["Started"], ["Model"], ["Status", true], ["Outcome"], ["Tokens", true], ["Source"], ["First token (ms)", true]],
       recent.data.map((r) => [when(r.started_at), r.requested_model, r.status, r.outcome, count(r.prompt_tokens + r.completion_tokens), r.source,
         r.time_to_first_token_ms === null || r.time_to_first_token_ms === undefined ? "—" : r.time_to_first_token_ms.toFixed(1)]), "recent"),
+    el("h2", {}, "Limits and budget"),
+    editForm(key),
     el("h2", {}, "Statement"),
     statement,
   ];
 }
 
+function editForm(key) {
+  const budget = key.budget ?? {};
+  const option = (value, current) => el("option", { value, selected: value === current }, value);
+  const form = el("form", { class: "card", id: "edit-key" },
+    el("label", { for: "edit-models" }, "Models (comma-separated; empty: all)"), el("input", { id: "edit-models", name: "models", value: key.models?.join(", ") ?? "" }),
+    el("label", { for: "edit-rpm" }, "Requests per minute (empty: none)"), el("input", { id: "edit-rpm", name: "rpm", type: "number", min: 1, value: key.requests_per_minute ?? "" }),
+    el("label", { for: "edit-tpm" }, "Tokens per minute (empty: none)"), el("input", { id: "edit-tpm", name: "tpm", type: "number", min: 1, value: key.tokens_per_minute ?? "" }),
+    el("label", { for: "edit-amount" }, `Budget amount (${currency}; empty: none)`), el("input", { id: "edit-amount", name: "amount", type: "number", min: 0, step: "any", value: budget.amount ?? "" }),
+    el("label", { for: "edit-tokens" }, "Budget tokens (empty: none)"), el("input", { id: "edit-tokens", name: "tokens", type: "number", min: 0, value: budget.tokens ?? "" }),
+    el("label", { for: "edit-period" }, "Budget period"), el("select", { id: "edit-period", name: "period" }, ["month", "day", "week", "credit"].map((p) => option(p, budget.period ?? "month"))),
+    el("label", { for: "edit-mode" }, "Budget mode"), el("select", { id: "edit-mode", name: "mode" }, ["hard", "soft"].map((m) => option(m, budget.mode ?? "hard"))),
+    el("button", { type: "submit" }, "Save"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const number = (name) => (data.get(name) === "" ? null : Number(data.get(name)));
+    const models = String(data.get("models") ?? "").split(",").map((m) => m.trim()).filter(Boolean);
+    const changes = {
+      models: models.length ? models : null,
+      requests_per_minute: number("rpm"),
+      tokens_per_minute: number("tpm"),
+      budget: number("amount") === null && number("tokens") === null ? null : {
+        ...(number("amount") === null ? {} : { amount: number("amount") }),
+        ...(number("tokens") === null ? {} : { tokens: number("tokens") }),
+        period: data.get("period"),
+        mode: data.get("mode"),
+      },
+    };
+    try {
+      await api("PATCH", `/manage/keys/${encodeURIComponent(key.id)}`, changes);
+      say(`Key ${key.id} saved.`);
+      await route();
+    } catch (e) {
+      say(e.message, true);
+    }
+  });
+  return form;
+}
+
 async function budgetsView() {
-  const budgets = (await api("GET", "/manage/budgets")).data;
-  return [el("h1", {}, "Budgets"), table([["Owner"], ["Budget"], ["Source"]], budgets.map((b) => [b.owner, budgetText(b.budget), b.source]), "budgets")];
+  const list = await api("GET", "/manage/budgets");
+  const amount = (value) => (value === null || value === undefined ? "—" : money(value));
+  return [el("h1", {}, "Budgets"),
+    el("p", { class: "muted" }, "Each budget's current window: spent by finished requests, held by requests in flight and instances' allowances, and what is left."),
+    table([["Whose"], ["Owner"], ["Period"], ["Mode"], ["Limit", true], ["Spent", true], ["Held", true], ["Left", true], ["Tokens: limit", true], ["spent", true], ["left", true], ["Resets"]],
+      list.accounts.map((a) => [
+        a.scope === "key" ? el("a", { href: `#/keys/${encodeURIComponent(a.subject)}` }, `key ${a.subject}`) : `owner ${a.subject}`,
+        a.owner, a.budget.period, a.budget.mode, amount(a.budget.amount), money(a.budget.spent), money(a.budget.held), amount(a.budget.remaining),
+        count(a.budget.tokens), count(a.budget.spent_tokens), count(a.budget.remaining_tokens), when(a.budget.resets_at)]), "budgets")];
+}
+
+async function monthRollups(keys) {
+  const start = daysOfMonth()[0];
+  return (await Promise.all(keys.slice(0, 200).map((key) => rollups("keys", key.id, "month", start)))).flat();
 }
 
 async function pricesView() {
   const prices = await api("GET", "/manage/prices");
   currency = prices.currency || currency;
-  return [el("h1", {}, "Prices"), el("p", { class: "muted" }, `In ${prices.currency}, per million tokens; unpriced models ${prices.allow_unpriced ? "are served" : "are refused"}.`),
-    table([["Model"], ["Upstream"], ["From"], ["Input", true], ["Cached", true], ["Output", true], ["Per request", true], ["In effect"]],
-      prices.data.map((p) => [p.model, p.upstream ?? "any", when(p.effective_from), p.input_per_million, p.cached_input_per_million ?? "—", p.output_per_million, p.per_request, p.in_effect ? "yes" : "future"]), "prices")];
+  const unpriced = new Map();
+  for (const r of await monthRollups(await allKeys())) {
+    for (const [model, t] of Object.entries(r.models ?? {})) {
+      if (t.unpriced_requests > 0) unpriced.set(model, (unpriced.get(model) ?? 0) + t.unpriced_requests);
+    }
+  }
+  const now = Date.now();
+  return [el("h1", {}, "Prices"),
+    el("p", { class: "muted" }, `In ${prices.currency}, per million tokens; unpriced models ${prices.allow_unpriced ? "are served" : "are refused"}.`),
+    table([["Model"], ["Upstream"], ["From"], ["Input", true], ["Cached", true], ["Output", true], ["Per request", true], ["Status"]],
+      prices.data.map((p) => [p.model, p.upstream ?? "any", when(p.effective_from), p.input_per_million, p.cached_input_per_million ?? "—",
+        p.output_per_million, p.per_request, p.in_effect ? "in effect" : new Date(p.effective_from).getTime() > now ? "future" : "superseded"]), "prices"),
+    el("h2", {}, "Models served without a price this month"),
+    table([["Model"], ["Requests", true]], [...unpriced].map(([model, n]) => [model, count(n)]), "unpriced")];
 }
 
 async function deploymentsView() {
   const deployments = await api("GET", "/manage/deployments");
-  const rows = (deployments.data ?? []).map((d) => [d.model ?? d.route ?? "", d.deployment ?? d.name ?? "", d.state ?? d.health ?? "", JSON.stringify(d)]);
-  return [el("h1", {}, "Deployments"), table([["Model"], ["Deployment"], ["Health"], ["Detail"]], rows, "deployments")];
+  return [el("h1", {}, "Deployments"),
+    table([["Deployment"], ["Upstream"], ["Model"], ["State"], ["Circuit"], ["Routes"]],
+      (deployments.data ?? []).map((d) => [d.name, d.upstream, d.model, d.state, d.circuit,
+        (d.routes ?? []).map((r) => `${r.model} (priority ${r.priority}, weight ${r.weight})`).join(", ")]), "deployments")];
 }
 
 // ---- routing ----------------------------------------------------------------------------------------------------
