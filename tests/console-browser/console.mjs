@@ -117,6 +117,9 @@ try {
   const budgetRow = await page.evaluate((id) => [...document.querySelectorAll("[data-testid=budgets] tbody tr")]
     .map((r) => [...r.children].map((c) => c.textContent)).find((cells) => cells[0] === `key ${id}`), keyId);
   if (!budgetRow || !budgetRow[4].includes("25")) fail(`budgets: ${JSON.stringify(budgetRow)}`);
+  await show("#/keys", "keys");
+  const use = await page.$eval(`[data-testid=keys] tbody tr[data-key="${keyId}"] [data-testid=budget-used]`, (c) => c.textContent);
+  if (!use.includes("of") || !use.includes("25")) fail(`budget used: ${use}`);
   step("edited limits and budget; the budgets view shows it");
   await shot("budgets");
 

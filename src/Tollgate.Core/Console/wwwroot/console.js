@@ -175,7 +175,9 @@ async function overview() {
   }
   todayCost = daily.at(-1)?.cost ?? 0;
   todayTokens = daily.at(-1)?.tokens ?? 0;
-  const budgets = (await api("GET", "/manage/budgets")).data;
+  const budgetList = await api("GET", "/manage/budgets");
+  const budgets = budgetList.data;
+  const ownerWindows = new Map(budgetList.accounts.filter((a) => a.scope === "owner").map((a) => [a.subject, a.budget]));
   const top = [...keys].sort((a, b) => (b.monthCost ?? 0) - (a.monthCost ?? 0)).slice(0, 10);
   const hourLabels = hours.map((h) => h.toLocaleString(undefined, { day: "2-digit", hour: "2-digit" }));
   const dayLabels = days.map((d) => d.toLocaleDateString(undefined, { month: "short", day: "numeric" }));
@@ -201,9 +203,9 @@ async function overview() {
     el("h2", {}, "Top keys by spend this month"),
     table([["Key"], ["Owner"], ["State"], ["Spend", true]], top.map((k) => [el("a", { href: `#/keys/${encodeURIComponent(k.id)}` }, k.name || k.id), k.owner, k.state, money(k.monthCost)]), "top-keys"),
     el("h2", {}, "By owner, this month"),
-    table([["Owner"], ["Tokens", true], ["Spend", true], ["Budget"]], [...byOwner].map(([owner, o]) => {
+    table([["Owner"], ["Tokens", true], ["Spend", true], ["Budget"], ["Budget used"]], [...byOwner].map(([owner, o]) => {
       const budget = budgets.find((b) => b.owner === owner)?.budget;
-      return [owner, count(o.tokens), money(o.cost), budget ? budgetText(budget) : "—"];
+      return [owner, count(o.tokens), money(o.cost), budget ? budgetText(budget) : "—", budget ? used(ownerWindows.get(owner)) : "—"];
     }), "by-owner"),
     el("h2", {}, "By model, this month"),
     table([["Model"], ["Requests", true], ["Tokens", true], ["Spend", true]], [...byModel].map(([model, m]) => [model, count(m.requests), count(m.tokens), money(m.cost)]), "by-model"),
@@ -230,6 +232,7 @@ async function runAggregation() {
 
 async function keysView() {
   const keys = await allKeys();
+  budgetUse = new Map((await api("GET", "/manage/budgets")).accounts.filter((a) => a.scope === "key").map((a) => [a.subject, a.budget]));
   const form = el("form", { class: "card", id: "create-key" },
     el("h2", {}, "Create a key"),
     el("label", { for: "new-name" }, "Name"), el("input", { id: "new-name", name: "name", maxlength: 100 }),
@@ -270,7 +273,16 @@ async function keysView() {
   return [el("h1", {}, "Keys"), form, el("h2", {}, "All keys"), list];
 }
 
-const keyHeaders = [["Key"], ["Owner"], ["State"], ["Models"], ["RPM", true], ["TPM", true], ["Budget"], ["Actions"]];
+const keyHeaders = [["Key"], ["Owner"], ["State"], ["Models"], ["RPM", true], ["TPM", true], ["Budget"], ["Budget used"], ["Actions"]];
+let budgetUse = new Map();
+
+// "spent of limit" for a budget's current window (money, else tokens).
+function used(window) {
+  if (!window) return "—";
+  return window.amount !== null && window.amount !== undefined
+    ? `${money(window.spent)} of ${money(window.amount)}`
+    : `${count(window.spent_tokens)} of ${count(window.tokens)} tokens`;
+}
 
 function keyRow(key) {
   const actions = el("span", {},
@@ -281,7 +293,7 @@ function keyRow(key) {
     el("td", {}, el("a", { href: `#/keys/${encodeURIComponent(key.id)}` }, key.name || key.id), el("div", { class: "muted" }, key.display_prefix ?? "")),
     el("td", {}, key.owner), el("td", { "data-testid": "state" }, key.state), el("td", {}, key.models?.join(", ") || "all"),
     el("td", { class: "num" }, count(key.requests_per_minute)), el("td", { class: "num" }, count(key.tokens_per_minute)),
-    el("td", {}, key.budget ? budgetText(key.budget) : "—"), el("td", {}, actions),
+    el("td", {}, key.budget ? budgetText(key.budget) : "—"), el("td", { "data-testid": "budget-used" }, key.budget ? used(budgetUse.get(key.id)) : "—"), el("td", {}, actions),
   ]);
 }
 
