@@ -136,6 +136,9 @@ if $smoke; then
   # One log line per request, written by the batching console logger within 50 ms; never the key itself.
   [ "$(grep -c 'ChatCompletionsHandler\[1000\] Request req_' "$logs/tollgate.log")" -ge 2 ] || { echo "Smoke: request log lines missing"; cat "$logs/tollgate.log"; exit 1; }
   ! grep -qF -e "$key" -e "$admin_key" -e "$dev_account_key" "$logs/tollgate.log" || { echo "Smoke: a key appeared in the log"; exit 1; }
+  # The admin console and the OpenAPI document are served.
+  curl -fsS "http://127.0.0.1:$port/console/" | grep -q '<title>Tollgate console</title>' || { echo "Smoke: /console/ failed"; exit 1; }
+  curl -fsS "http://127.0.0.1:$port/openapi/v1.json" | grep -q '"openapi": "3.1.0"' || { echo "Smoke: /openapi/v1.json failed"; exit 1; }
   echo "Local run smoke test: OK"
   exit 0
 fi
@@ -143,4 +146,5 @@ fi
 echo
 echo "Tollgate is running at http://127.0.0.1:$port (OpenAI base URL http://127.0.0.1:$port/v1). Ctrl-C (or SIGTERM) stops everything."
 echo "Admin API: curl -H 'Authorization: Bearer $admin_key' http://127.0.0.1:$port/manage/keys"
+echo "Admin console: http://127.0.0.1:$port/console/ (sign in with $admin_key)"
 wait
