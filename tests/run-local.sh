@@ -137,8 +137,9 @@ if $smoke; then
   [ "$(grep -c 'ChatCompletionsHandler\[1000\] Request req_' "$logs/tollgate.log")" -ge 2 ] || { echo "Smoke: request log lines missing"; cat "$logs/tollgate.log"; exit 1; }
   ! grep -qF -e "$key" -e "$admin_key" -e "$dev_account_key" "$logs/tollgate.log" || { echo "Smoke: a key appeared in the log"; exit 1; }
   # The admin console and the OpenAPI document are served.
-  curl -fsS "http://127.0.0.1:$port/console/" | grep -q '<title>Tollgate console</title>' || { echo "Smoke: /console/ failed"; exit 1; }
-  curl -fsS "http://127.0.0.1:$port/openapi/v1.json" | grep -q '"openapi": "3.1.0"' || { echo "Smoke: /openapi/v1.json failed"; exit 1; }
+  # (Read whole first: grep -q stops reading at its match, and under pipefail curl's broken pipe would fail the check.)
+  console_page=$(curl -fsS "http://127.0.0.1:$port/console/") && grep -q '<title>Tollgate console</title>' <<<"$console_page" || { echo "Smoke: /console/ failed"; exit 1; }
+  openapi=$(curl -fsS "http://127.0.0.1:$port/openapi/v1.json") && grep -q '"openapi": "3.1.0"' <<<"$openapi" || { echo "Smoke: /openapi/v1.json failed"; exit 1; }
   echo "Local run smoke test: OK"
   exit 0
 fi
