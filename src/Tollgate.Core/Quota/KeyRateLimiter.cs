@@ -27,8 +27,7 @@ public sealed class KeyRateLimiter(LocalAccounts accounts, IOptions<QuotaOptions
     private readonly QuotaOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, Limits> _limits = new(StringComparer.Ordinal);
 
-    // The current minute, made once per minute rather than once per request.
-    private WindowBox? _window;
+    private readonly CurrentWindows _windows = new();
 
     /// <summary>The key's limits and what is left as this instance knows it, without taking anything or asking storage.</summary>
     public RateLimitState Peek(ApiKey key)
@@ -38,7 +37,7 @@ public sealed class KeyRateLimiter(LocalAccounts accounts, IOptions<QuotaOptions
             return default;
         }
         var now = time.GetUtcNow();
-        var window = WindowAt(now);
+        var window = _windows.At(BudgetPeriod.Minute, now);
         if (!accounts.TryFind(BudgetScope.Key, key.Id, window.Key, out var account))
         {
             return limits.State(new QuotaAmount(limits.Budget.Amount!.Value, limits.Budget.Tokens ?? 0), window, now);
@@ -61,7 +60,7 @@ public sealed class KeyRateLimiter(LocalAccounts accounts, IOptions<QuotaOptions
             return ValueTask.FromResult(default(RateLimitResult));
         }
         var now = time.GetUtcNow();
-        var window = WindowAt(now);
+        var window = _windows.At(BudgetPeriod.Minute, now);
         var want = new QuotaAmount(1, estimatedTokens);
         var budget = limits.Budget;
         while (true)
@@ -247,18 +246,6 @@ public sealed class KeyRateLimiter(LocalAccounts accounts, IOptions<QuotaOptions
             (int)Math.Ceiling(wait.TotalSeconds)) with { RetryAfterMilliseconds = (long)Math.Ceiling(wait.TotalMilliseconds) };
     }
 
-    private BudgetWindow WindowAt(DateTimeOffset now)
-    {
-        if (_window is { } box && now >= box.Window.Start && !box.Window.HasEnded(now))
-        {
-            return box.Window;
-        }
-        var window = BudgetWindow.Of(BudgetPeriod.Minute, now);
-        _window = new WindowBox(window);
-        return window;
-    }
-
-    private sealed record WindowBox(BudgetWindow Window);
 
     /// <summary>The key's limits as an account's budget, made once per key (and again when an admin changes them).</summary>
     private Limits? LimitsOf(ApiKey key)

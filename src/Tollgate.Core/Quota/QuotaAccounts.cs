@@ -29,8 +29,7 @@ public sealed partial class QuotaAccounts(
     private readonly QuotaOptions _options = options.Value;
     private readonly string _currency = pricing.Value.Currency;
 
-    // The current window of each period, made once per window rather than once per request.
-    private readonly WindowBox?[] _windows = new WindowBox?[4];
+    private readonly CurrentWindows _windows = new();
 
     /// <summary>The key's budget and its owner's, when either has one (cheap: no I/O).</summary>
     public (Budget? Key, Budget? Owner) BudgetsOf(ApiKey key) => owners.BudgetsOf(key);
@@ -105,7 +104,7 @@ public sealed partial class QuotaAccounts(
     private async ValueTask<(Reservation?, ApiError?)> ReserveAsync(BudgetScope scope, string subject, Budget budget, QuotaAmount want, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var window = WindowAt(budget.Period, now);
+        var window = _windows.At(budget.Period, now);
         while (true)
         {
             var account = accounts.For(scope, subject, window);
@@ -223,19 +222,6 @@ public sealed partial class QuotaAccounts(
         }
     }
 
-    private BudgetWindow WindowAt(BudgetPeriod period, DateTimeOffset now)
-    {
-        var index = (int)period;
-        if (_windows[index] is { } box && now >= box.Window.Start && !box.Window.HasEnded(now))
-        {
-            return box.Window;
-        }
-        var window = BudgetWindow.Of(period, now);
-        _windows[index] = new WindowBox(window);
-        return window;
-    }
-
-    private sealed record WindowBox(BudgetWindow Window);
 
     private Reservation Served(LocalAccount account, Budget budget, QuotaAmount want, bool over)
     {
